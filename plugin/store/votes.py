@@ -1,0 +1,156 @@
+"""Queries for vote rounds, the ballot journal, per-choice results and viewer stats."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from plugin.store.db import Database
+from plugin.store.records import BallotRow, ChoiceCount, JournalEntry, RoundRecord
+
+
+class VoteRepo:
+    """Rounds, ballots, results and the viewers who cast them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def open_round(
+        self, session_id: int, chapter_number: int, choices: Sequence[str], started_at: float, ends_at: float
+    ) -> RoundRecord:
+        """Open (or return the already open) vote on a chapter's choices and mark the session voting."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO story_rounds (session_id, chapter_number, choices_json, started_at,"
+                " ends_at) VALUES (?,?,?,?,?)",
+                (session_id, chapter_number, json.dumps(list(choices)), started_at, ends_at),
+            )
+            await conn.execute(
+                "UPDATE story_sessions SET state = 'voting', updated_at = ? WHERE id = ?", (time.time(), session_id)
+            )
+        record = await self.get_round(session_id, chapter_number)
+        assert record is not None
+        return record
+
+    async def get_round(self, session_id: int, chapter_number: int) -> RoundRecord | None:
+        """The vote on one chapter, if any."""
+        row = await self.db.fetchone(
+            "SELECT * FROM story_rounds WHERE session_id = ? AND chapter_number = ?", (session_id, chapter_number)
+        )
+        return RoundRecord.from_row(row) if row else None
+
+    async def extend_round(self, round_id: int, ends_at: float, extensions: int) -> None:
+        """Move a round's end (too few votes, a moderator's !extend, a restart)."""
+        await self.db.execute(
+            "UPDATE story_rounds SET ends_at = ?, extensions = ? WHERE id = ?", (ends_at, extensions, round_id)
+        )
+
+    async def save_ballots(self, round_id: int, ballots: Sequence[JournalEntry | BallotRow]) -> None:
+        """Journal a batch of ballots; a viewer's later ballot replaces the earlier one."""
+        await self.db.executemany(
+            "INSERT INTO story_ballots (round_id, platform, user_id, nickname, choice_index, weight, msg_id,"
+            " cast_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (round_id, platform, user_id) DO UPDATE SET"
+            " nickname = excluded.nickname, choice_index = excluded.choice_index, weight = excluded.weight,"
+            " msg_id = excluded.msg_id, cast_at = excluded.cast_at",
+            [(round_id, *ballot) for ballot in ballots],
+        )
+
+    async def ballots(self, round_id: int) -> list[BallotRow]:
+        """Every journaled ballot of a round."""
+        rows = await self.db.fetchall(
+            "SELECT platform, user_id, nickname, choice_index, weight, msg_id, cast_at FROM story_ballots"
+            " WHERE round_id = ? ORDER BY cast_at",
+            (round_id,),
+        )
+        return [BallotRow(**dict(row)) for row in rows]
+
+    async def close_round(
+        self, record: RoundRecord, winner_index: int, reason: str, counts: Sequence[ChoiceCount], state: str
+    ) -> None:
+        """Close a round: winner, per-choice counts, the chapter's chosen index and viewer stats, atomically."""
+        now = time.time()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE story_rounds SET status = 'closed', winner_index = ?, winner_reason = ?, closed_at = ?"
+                " WHERE id = ?",
+                (winner_index, reason, now, record.id),
+            )
+            await conn.executemany(
+                "INSERT OR REPLACE INTO story_votes (session_id, chapter_number, choice_index, choice_text, votes,"
+                " weight) VALUES (?,?,?,?,?,?)",
+                [(record.session_id, record.chapter_number, c.choice_index, c.choice_text, c.votes, c.weight)
+                 for c in counts],
+            )
+            await conn.execute(
+                "UPDATE story_chapters SET chosen_index = ? WHERE session_id = ? AND number = ?",
+                (winner_index, record.session_id, record.chapter_number),
+            )
+            # Each viewer who voted in this round gets one vote counted, once, at the close.
+            await conn.execute(
+                "INSERT INTO story_viewer_stats (platform, user_id, nickname, votes, first_seen, last_vote_at)"
+                " SELECT platform, user_id, nickname, 1, cast_at, cast_at FROM story_ballots WHERE round_id = ?"
+                " ON CONFLICT (platform, user_id) DO UPDATE SET votes = votes + 1,"
+                " nickname = excluded.nickname, last_vote_at = MAX(COALESCE(last_vote_at, 0), excluded.last_vote_at)",
+                (record.id,),
+            )
+            await conn.execute(
+                "UPDATE story_sessions SET state = ?, updated_at = ? WHERE id = ?", (state, now, record.session_id)
+            )
+
+    async def override_winner(self, record: RoundRecord, winner_index: int) -> None:
+        """The admin picks a different branch after the vote closed."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE story_rounds SET winner_index = ?, winner_reason = 'admin' WHERE id = ?",
+                (winner_index, record.id),
+            )
+            await conn.execute(
+                "UPDATE story_chapters SET chosen_index = ? WHERE session_id = ? AND number = ?",
+                (winner_index, record.session_id, record.chapter_number),
+            )
+
+    async def results(self, session_id: int) -> dict[int, list[dict[str, Any]]]:
+        """Per-chapter vote results of a session: {chapter: [{index, text, votes, weight}]}."""
+        rows = await self.db.fetchall(
+            "SELECT chapter_number, choice_index, choice_text, votes, weight FROM story_votes"
+            " WHERE session_id = ? ORDER BY chapter_number, choice_index",
+            (session_id,),
+        )
+        results: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            results.setdefault(row["chapter_number"], []).append(
+                {"index": row["choice_index"], "text": row["choice_text"], "votes": row["votes"],
+                 "weight": row["weight"]}
+            )
+        return results
+
+    async def top_voters(self, session_id: int | None = None, limit: int = 10) -> list[dict[str, Any]]:
+        """Most active voters, overall or in one session."""
+        if session_id is None:
+            rows = await self.db.fetchall(
+                "SELECT platform, user_id, nickname, votes, diamonds, likes, last_vote_at FROM story_viewer_stats"
+                " WHERE votes > 0 ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT b.platform, b.user_id, MAX(b.nickname) AS nickname, COUNT(*) AS votes,"
+                " MAX(b.cast_at) AS last_vote_at FROM story_ballots b JOIN story_rounds r ON r.id = b.round_id"
+                " WHERE r.session_id = ? GROUP BY b.platform, b.user_id"
+                " ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
+                (session_id, limit),
+            )
+        return [
+            {"platform": r["platform"], "userId": r["user_id"], "nickname": r["nickname"], "votes": r["votes"],
+             "lastVoteAt": r["last_vote_at"]}
+            for r in rows
+        ]
+
+    async def viewer_stats(self, platform: str, user_id: str) -> dict[str, Any] | None:
+        """One viewer's lifetime stats."""
+        row = await self.db.fetchone(
+            "SELECT * FROM story_viewer_stats WHERE platform = ? AND user_id = ?", (platform, user_id)
+        )
+        return dict(row) if row else None
