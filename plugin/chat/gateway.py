@@ -1,0 +1,80 @@
+"""Every chat event, from any source, enters here: dedupe by message id, then votes go to the desk."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from typing import Literal
+
+from plugin.chat.base import ChatEvent, ChatSource
+from plugin.voting.desk import VoteDesk
+
+log = logging.getLogger(__name__)
+Verdict = Literal["vote", "duplicate", "ignored"]
+DEDUPE_WINDOW = 20_000  # message ids remembered (TikTok re-sends recent comments on reconnect)
+SOURCE_RESTART_S = 5.0
+
+
+class ChatGateway:
+    """The one pipeline for real chat, the simulator and POST chat."""
+
+    def __init__(self, desk: VoteDesk, window: int = DEDUPE_WINDOW) -> None:
+        self.desk = desk
+        # Two generations of ids: every id is remembered for at least `window` further messages,
+        # memory stays under 2 * window, and forgetting costs nothing per message.
+        self._recent: set[str] = set()
+        self._older: set[str] = set()
+        self._window = window
+        self.votes = 0
+        self.duplicates = 0
+        self.ignored = 0
+
+    def accept(self, event: ChatEvent) -> Verdict:
+        """Route one event; a message id seen before is dropped."""
+        counts = self.accept_batch((event,))
+        return "vote" if counts["vote"] else "duplicate" if counts["duplicate"] else "ignored"
+
+    def accept_batch(self, batch: Iterable[ChatEvent]) -> dict[Verdict, int]:
+        """Route many events (a POST chat batch, a TikTok frame): the hot path, with lookups hoisted."""
+        recent, older, window = self._recent, self._older, self._window
+        desk_accept = self.desk.accept
+        votes = duplicates = ignored = 0
+        for event in batch:
+            msg_id = event.msg_id
+            if msg_id is not None:
+                if msg_id in recent or msg_id in older:
+                    duplicates += 1
+                    continue
+                recent.add(msg_id)
+                if len(recent) >= window:
+                    older, recent = recent, set()
+                    self._older, self._recent = older, recent
+            if desk_accept(event):
+                votes += 1
+            else:
+                ignored += 1
+        self.votes += votes
+        self.duplicates += duplicates
+        self.ignored += ignored
+        return {"vote": votes, "duplicate": duplicates, "ignored": ignored}
+
+    def stats(self) -> dict[str, int]:
+        """Counters for status and metrics."""
+        return {"votes": self.votes, "duplicates": self.duplicates, "ignored": self.ignored}
+
+    async def pump(self, source: ChatSource, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+        """Feed a source's events in until cancelled; a failing source is restarted after a pause."""
+        while True:
+            try:
+                async for event in source.events():
+                    try:
+                        self.accept(event)
+                    except Exception:  # one bad message never kills the loop
+                        log.exception("chat event could not be handled: %r", event)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("chat source %s failed; restarting in %.0f s", source.name, SOURCE_RESTART_S)
+                await sleep(SOURCE_RESTART_S)  # type: ignore[misc]

@@ -1,0 +1,23 @@
+"""The wire contract: Socket.IO event names (keep them; add, don't rename) and namespaces."""
+
+from __future__ import annotations
+
+OVERLAY_NAMESPACE = "/overlay"
+ADMIN_NAMESPACE = "/admin"
+
+# server -> client
+STATE = "story:state"  # full state, sent on connect and after big changes
+GENERATION_STARTED = "story:generation-started"  # {sessionId, chapterNumber, isFinal, purpose}
+CHAPTER_TOKEN = "story:chapter-token"  # {chapterNumber, delta}
+CHAPTER_RESET = "story:chapter-reset"  # {chapterNumber}: a retry restarts the streamed text
+CHAPTER_READY = "story:chapter-ready"  # {sessionId, chapterNumber, title, content, choices, isFinal}
+VOTING_STARTED = "story:voting-started"  # {chapterNumber, choices, endsAt (epoch ms), durationS}
+VOTE_UPDATE = "story:vote-update"  # {chapterNumber, counts, total, voters}: coalesced
+VOTING_ENDED = "story:voting-ended"  # {chapterNumber, winnerIndex, counts, total, reason}
+IMAGE_UPDATED = "story:image-updated"
+ENDED = "story:ended"  # {sessionId, recap}
+ERROR = "story:error"  # {message, step, retryInS}: a step failed and will be retried
+
+# client -> server (admin namespace only)
+FORCE_VOTE_END = "story:force-vote-end"
+REGENERATE_IMAGE = "story:regenerate-image"

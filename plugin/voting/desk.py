@@ -1,0 +1,156 @@
+"""The vote desk: counts ballots for the open round, journals them in batches, announces counts coalesced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from plugin import events
+from plugin.chat.base import ChatMessage
+from plugin.store.records import BallotRow, JournalEntry, RoundRecord
+from plugin.store.votes import VoteRepo
+from plugin.voting.parse import DEFAULT_MAX_CHARS, EXACT_VOTES, parse_vote
+from plugin.voting.round import RoundTimer
+from plugin.voting.tally import Tally
+
+log = logging.getLogger(__name__)
+Announce = Callable[[str, dict[str, object]], Awaitable[None]]
+FLUSH_INTERVAL_S = 0.05  # ballots reach SQLite within ~100 ms of arriving
+ANNOUNCE_INTERVAL_S = 0.1  # at most ~10 vote-updates a second, however fast chat runs
+
+
+@dataclass(slots=True)
+class OpenRound:
+    """The round ballots are going to right now."""
+
+    record: RoundRecord
+    tally: Tally
+    timer: RoundTimer
+
+    def snapshot(self) -> dict[str, object]:
+        """The vote-update payload."""
+        return {"chapterNumber": self.record.chapter_number, **self.tally.snapshot()}
+
+
+class VoteDesk:
+    """Turns chat into ballots for the open round; owns the journal and announcer tasks."""
+
+    def __init__(self, repo: VoteRepo, announce: Announce, max_chars: int = DEFAULT_MAX_CHARS) -> None:
+        self.repo = repo
+        self.announce = announce
+        self.max_chars = max_chars
+        self.current: OpenRound | None = None
+        self._pending: list[JournalEntry] = []
+        self._dirty = False  # a wake-up is already on its way; spares two calls per ballot
+        self._flush_lock = asyncio.Lock()
+        self._wake_flusher = asyncio.Event()
+        self._wake_announcer = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.announced = 0
+
+    async def start(self) -> None:
+        """Start the journal flusher and the coalescing announcer."""
+        for loop in (self._flush_loop, self._announce_loop):
+            task = asyncio.create_task(loop(), name=f"vote-desk-{loop.__name__}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Stop the tasks and write every pending ballot (a graceful shutdown loses nothing)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.flush()
+
+    def open(self, record: RoundRecord, timer: RoundTimer, restored: list[BallotRow] = ()) -> OpenRound:  # type: ignore[assignment]
+        """Start counting for a round, re-counting ballots journaled before a restart."""
+        tally = Tally(len(record.choices))
+        for ballot in restored:
+            if 0 <= ballot.choice_index < tally.num_choices:
+                tally.cast((ballot.platform, ballot.user_id), ballot.choice_index, int(ballot.weight))
+        self.current = OpenRound(record, tally, timer)
+        self._wake_announcer.set()
+        return self.current
+
+    def accept(self, message: ChatMessage) -> bool:
+        """Count a chat message if it is a vote for the open round (the hot path: no awaits, few calls)."""
+        current = self.current
+        if current is None:
+            return False
+        tally = current.tally
+        text = message.text
+        choice = EXACT_VOTES.get(text)  # most votes are spelled exactly like this; skip the parser
+        if choice is None:
+            if len(text) > self.max_chars:
+                return False
+            choice = parse_vote(text, tally.num_choices, self.max_chars)
+            if choice is None:
+                return False
+        elif choice >= tally.num_choices:
+            return False
+        if tally.cast((message.platform, message.user_id), choice, 1):
+            self._journal(message, choice, 1)
+        return True
+
+    def cast(self, tally: Tally, message: ChatMessage, choice: int, weight: int) -> None:
+        """Record a weighted ballot (gifts, likes) in the tally and the journal."""
+        if tally.cast((message.platform, message.user_id), choice, weight):
+            self._journal(message, choice, weight)
+
+    def _journal(self, message: ChatMessage, choice: int, weight: int) -> None:
+        """Queue a changed ballot for SQLite and ask for a flush and an announcement."""
+        self._pending.append(
+            (message.platform, message.user_id, message.nickname, choice, weight, message.msg_id, message.ts)
+        )
+        if not self._dirty:
+            self._dirty = True
+            self._wake_flusher.set()
+            self._wake_announcer.set()
+
+    async def close(self) -> OpenRound | None:
+        """Stop accepting ballots and write the journal; returns the round that was open."""
+        closed, self.current = self.current, None
+        await self.flush(closed)
+        return closed
+
+    async def flush(self, current: OpenRound | None = None) -> None:
+        """Write pending ballots to story_ballots now."""
+        current = current or self.current
+        async with self._flush_lock:
+            batch, self._pending = self._pending, []
+            if not batch or current is None:
+                return
+            try:
+                await self.repo.save_ballots(current.record.id, batch)
+            except BaseException:
+                self._pending[:0] = batch  # keep them for the next attempt
+                raise
+
+    async def _flush_loop(self) -> None:
+        """Write ballots in small batches shortly after they arrive."""
+        while True:
+            await self._wake_flusher.wait()
+            await asyncio.sleep(FLUSH_INTERVAL_S)
+            self._wake_flusher.clear()
+            self._dirty = False
+            try:
+                await self.flush()
+            except Exception:  # a busy disk must not stop the vote; the batch is retried
+                log.exception("ballot journal flush failed; will retry")
+
+    async def _announce_loop(self) -> None:
+        """Send the latest counts at most every ANNOUNCE_INTERVAL_S."""
+        while True:
+            await self._wake_announcer.wait()
+            self._wake_announcer.clear()
+            self._dirty = False
+            current = self.current
+            if current is not None:
+                try:
+                    await self.announce(events.VOTE_UPDATE, current.snapshot())
+                    self.announced += 1
+                except Exception:
+                    log.exception("vote-update emit failed")
+            await asyncio.sleep(ANNOUNCE_INTERVAL_S)

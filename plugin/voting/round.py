@@ -1,0 +1,65 @@
+"""A round's timer on an injectable clock: waits for its end, an extension, or a forced close."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from plugin.clock import Clock
+
+CloseReason = Literal["timer", "forced"]
+
+
+class RoundTimer:
+    """Waits until `ends_at` (epoch seconds) on `clock`; `extend` moves the end, `force` ends now."""
+
+    def __init__(self, clock: Clock, ends_at: float) -> None:
+        self.clock = clock
+        self.ends_at = ends_at
+        self._forced = asyncio.Event()
+        self._changed = asyncio.Event()
+        self.forced_choice: int | None = None
+
+    @property
+    def ends_at_ms(self) -> int:
+        """The end as epoch milliseconds, as sent to overlays."""
+        return int(self.ends_at * 1000)
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.ends_at - self.clock.now())
+
+    def extend_to(self, ends_at: float) -> None:
+        """Move the end (later or earlier) and wake the waiter to re-check."""
+        self.ends_at = ends_at
+        self._changed.set()
+
+    def force(self, choice: int | None = None) -> None:
+        """End now; an admin may also dictate the winning choice."""
+        self.forced_choice = choice
+        self._forced.set()
+
+    @property
+    def is_forced(self) -> bool:
+        """True once `force` was called."""
+        return self._forced.is_set()
+
+    async def wait(self) -> CloseReason:
+        """Return when time is up or the round is forced closed."""
+        while True:
+            if self._forced.is_set():
+                return "forced"
+            remaining = self.ends_at - self.clock.now()
+            if remaining <= 0:
+                return "timer"
+            self._changed.clear()
+            waiters = {
+                asyncio.ensure_future(self.clock.sleep(remaining)),
+                asyncio.ensure_future(self._forced.wait()),
+                asyncio.ensure_future(self._changed.wait()),
+            }
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
