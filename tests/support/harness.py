@@ -1,0 +1,126 @@
+"""Test harness: a real server on a real socket, a real Socket.IO client that records events."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import aiohttp
+import socketio
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from plugin import keys
+from plugin.app import create_app
+from plugin.clock import Clock, ManualClock
+from plugin.config import Settings, load_settings
+
+Predicate = Callable[[Any], bool]
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Defaults for tests: temp data dir, no pacing, no simulated chat, plus any dotted overrides."""
+    flags = {
+        "server.data_dir": str(data_dir),
+        "llm.offline_words_per_s": 0,
+        "llm.retry_backoff_s": 0.01,
+        "chat.source": "none",
+        "story.retry_delay_s": 0.05,
+        **overrides,
+    }
+    return load_settings(env={}, flags=flags)
+
+
+@dataclass
+class EventLog:
+    """Every event a Socket.IO client received, with waiting helpers."""
+
+    events: list[tuple[str, Any]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, name: str, data: Any) -> None:
+        """Store one event and wake waiters."""
+        self.events.append((name, data))
+        self.changed.set()
+
+    def named(self, name: str) -> list[Any]:
+        """Payloads of every event with this name."""
+        return [data for event, data in self.events if event == name]
+
+    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0) -> Any:
+        """The first payload (old or new) of `name` matching `predicate`; fails after `timeout`."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for event, data in self.events:
+                    if event == name and (predicate is None or predicate(data)):
+                        return data
+                self.changed.clear()
+                await self.changed.wait()
+
+
+async def connect_socket(url: str, namespace: str = "/overlay", auth: Any = None) -> tuple[socketio.AsyncClient, EventLog]:
+    """A connected python-socketio client on a namespace, recording everything."""
+    client = socketio.AsyncClient(reconnection=False)
+    log = EventLog()
+
+    async def catch_all(event: str, data: Any = None) -> None:
+        log.record(event, data)
+
+    client.on("*", catch_all, namespace=namespace)
+    await client.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], wait_timeout=10)
+    return client, log
+
+
+@dataclass
+class Running:
+    """A started server and an HTTP session to talk to it."""
+
+    server: TestServer
+    app: web.Application
+    http: aiohttp.ClientSession
+    clock: Clock
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:PORT."""
+        return str(self.server.make_url("")).rstrip("/")
+
+    @property
+    def token(self) -> str:
+        """The admin token."""
+        return self.app[keys.ADMIN_TOKEN]
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Authorization header."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def call(self, method: str, path: str, json: Any = None, *, admin: bool = True,
+                   data: bytes | None = None) -> tuple[int, Any]:
+        """HTTP request to the API; returns (status, parsed JSON)."""
+        headers = self.auth if admin else {}
+        async with self.http.request(method, self.url + path, json=json, data=data, headers=headers) as resp:
+            body = await resp.json(content_type=None)
+            return resp.status, body
+
+    async def stop(self) -> None:
+        """Close the session and the server (running the app's cleanup)."""
+        await self.http.close()
+        await self.server.close()
+
+
+async def start_server(settings: Settings, clock: Clock | None = None) -> Running:
+    """create_app + a real TCP server on 127.0.0.1."""
+    clock = clock or ManualClock()
+    app = create_app(settings, clock=clock)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return Running(server, app, aiohttp.ClientSession(), clock)
+
+
+async def advance_when_waiting(clock: ManualClock, seconds: float) -> None:
+    """Wait until something sleeps on the manual clock, then move time forward."""
+    await clock.wait_for_sleeper()
+    clock.advance(seconds)
