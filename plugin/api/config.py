@@ -1,0 +1,45 @@
+"""Settings and writer routes: GET/POST config (secrets masked), the writer's models and status."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from plugin import keys
+from plugin.api.body import read_json
+from plugin.config import public_settings
+
+routes = web.RouteTableDef()
+BASE = "/api/interactive-story"
+
+
+def _config_body(request: web.Request) -> dict[str, object]:
+    """Current settings (secrets masked) plus what the writer resolves to."""
+    return {
+        "config": public_settings(request.app[keys.CONFIG].settings),
+        "llm": request.app[keys.LLM].status(),
+    }
+
+
+@routes.get(f"{BASE}/config")
+async def get_config(request: web.Request) -> web.Response:
+    """Every setting, API keys masked."""
+    return web.json_response(_config_body(request))
+
+
+@routes.post(f"{BASE}/config")
+async def post_config(request: web.Request) -> web.Response:
+    """Validate, save and apply settings at once: nested {"story": {...}} or dotted keys."""
+    await request.app[keys.CONFIG].update(await read_json(request))
+    return web.json_response(_config_body(request))
+
+
+@routes.get(f"{BASE}/llm/status")
+async def llm_status(request: web.Request) -> web.Response:
+    """Provider, model, last error, busy."""
+    return web.json_response(request.app[keys.LLM].status())
+
+
+@routes.get(f"{BASE}/llm/models")
+async def llm_models(request: web.Request) -> web.Response:
+    """Models the provider lists (the 'test connection' button); a rejected key is a 502 saying so."""
+    return web.json_response(await request.app[keys.LLM].list_models())

@@ -1,0 +1,61 @@
+"""The HTTP edge: errors become JSON once, here; the admin token guards everything but public routes."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from plugin import keys
+from plugin.errors import StoryError, Unauthorized
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+API_PREFIX = "/api/"
+PUBLIC_API = frozenset({
+    "/api/interactive-story/status",
+    "/api/interactive-story/themes",
+})
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    """A JSON error body: {"error": {"code", "message", "field"?}}."""
+    body: dict[str, str] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return web.json_response({"error": body}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map our errors and aiohttp's to JSON for API paths; never leak a stack trace."""
+    try:
+        return await handler(request)
+    except StoryError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+    except web.HTTPException as exc:
+        if not request.path.startswith(API_PREFIX) or exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status, "http_error")
+        return error_response(exc.status, code, exc.reason or "error")
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "internal server error (details are in the server log)")
+
+
+def is_admin(request: web.Request) -> bool:
+    """True if the request carries the admin token as a Bearer header."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    expected = request.app[keys.ADMIN_TOKEN]
+    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /api/ route except the public ones needs the admin token."""
+    if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API and not is_admin(request):
+        raise Unauthorized("admin token required: send 'Authorization: Bearer <token>'")
+    return await handler(request)

@@ -1,0 +1,143 @@
+"""Story routes under /api/interactive-story/: thin handlers over the coordinator and the stores."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from plugin import keys
+from plugin.api.body import field, query_int, read_json
+from plugin.chat.base import ChatMessage
+from plugin.errors import BadRequest, NotFound
+
+MAX_BATCH = 10_000
+routes = web.RouteTableDef()
+BASE = "/api/interactive-story"
+
+
+@routes.get(f"{BASE}/status")
+async def status(request: web.Request) -> web.Response:
+    """State, session, chapter, vote counts and endsAt, writer in use."""
+    return web.json_response(request.app[keys.COORDINATOR].snapshot())
+
+
+@routes.get(f"{BASE}/themes")
+async def themes(request: web.Request) -> web.Response:
+    """Every theme, for theme cards."""
+    book = request.app[keys.THEMES]
+    return web.json_response({"themes": [t.public() for t in book.themes.values()], "custom": True})
+
+
+@routes.post(f"{BASE}/start")
+async def start(request: web.Request) -> web.Response:
+    """Start a story: {theme, outline?, model?, customTheme?}."""
+    body = await read_json(request)
+    session = await request.app[keys.COORDINATOR].start(
+        theme=field(body, "theme", str, required=True, max_len=64) or "",
+        outline=field(body, "outline", str, max_len=20_000),
+        model=field(body, "model", str, max_len=200),
+        custom_theme=field(body, "customTheme", str, max_len=2_000),
+    )
+    return web.json_response({"session": session.public()}, status=201)
+
+
+@routes.post(f"{BASE}/next-chapter")
+async def next_chapter(request: web.Request) -> web.Response:
+    """Advance now: {choiceIndex?} picks the branch."""
+    body = await read_json(request)
+    await request.app[keys.COORDINATOR].next_chapter(field(body, "choiceIndex", int, low=0, high=5))
+    return web.json_response({"ok": True})
+
+
+@routes.post(f"{BASE}/end")
+async def end(request: web.Request) -> web.Response:
+    """End the story: {final?: true} writes a short final chapter first."""
+    body = await read_json(request)
+    await request.app[keys.COORDINATOR].end(final=field(body, "final", bool, default=True) is not False)
+    return web.json_response({"ok": True})
+
+
+@routes.get(f"{BASE}/memory")
+async def memory(request: web.Request) -> web.Response:
+    """The story memory (latest, or after ?chapter=N)."""
+    coordinator = request.app[keys.COORDINATOR]
+    session_id = query_int(request, "session", coordinator.session.id if coordinator.session else None, 1, 2**62)
+    chapter = query_int(request, "chapter", None, 0, 10_000)
+    empty: dict[str, Any] = {"characters": [], "locations": [], "items": [], "events": []}
+    if session_id is None:
+        return web.json_response({"sessionId": None, "memory": empty})
+    found = await request.app[keys.STORIES].memory(session_id, chapter)
+    return web.json_response({"sessionId": session_id, "chapter": chapter, "memory": found or empty})
+
+
+@routes.get(f"{BASE}/sessions")
+async def sessions(request: web.Request) -> web.Response:
+    """Past and current sessions, newest first."""
+    limit = query_int(request, "limit", 50, 1, 500) or 50
+    offset = query_int(request, "offset", 0, 0, 10**9) or 0
+    return web.json_response({"sessions": await request.app[keys.STORIES].list_sessions(limit, offset)})
+
+
+@routes.get(f"{BASE}/session/{{session_id}}")
+async def session_detail(request: web.Request) -> web.Response:
+    """One session: chapters, per-chapter votes, top voters."""
+    try:
+        session_id = int(request.match_info["session_id"])
+    except ValueError:
+        raise BadRequest("session id must be an integer", field="id") from None
+    stories, votes = request.app[keys.STORIES], request.app[keys.VOTES]
+    session = await stories.get_session(session_id)
+    if session is None:
+        raise NotFound(f"no session {session_id}")
+    results = await votes.results(session_id)
+    return web.json_response({
+        "session": session.public(),
+        "chapters": [{**c.public(), "votes": results.get(c.number, [])} for c in await stories.chapters(session_id)],
+        "topVoters": await votes.top_voters(session_id),
+    })
+
+
+@routes.get(f"{BASE}/top-voters")
+async def top_voters(request: web.Request) -> web.Response:
+    """Most active voters overall (or ?session=N)."""
+    session_id = query_int(request, "session", None, 1, 2**62)
+    limit = query_int(request, "limit", 10, 1, 100) or 10
+    return web.json_response({"topVoters": await request.app[keys.VOTES].top_voters(session_id, limit)})
+
+
+def _chat_message(item: Any, index: int | None) -> ChatMessage:
+    """Validate one rehearsal chat line."""
+    where = "" if index is None else f"messages[{index}]."
+    if not isinstance(item, dict):
+        raise BadRequest("each message must be an object", field=where.rstrip(".") or "body")
+    try:
+        return ChatMessage(
+            platform=field(item, "platform", str, default="rehearsal", max_len=32) or "rehearsal",
+            user_id=field(item, "user_id", str, required=True, max_len=128) or "",
+            nickname=field(item, "nickname", str, default="", max_len=64) or "",
+            text=field(item, "text", str, required=True, max_len=500) or "",
+            msg_id=field(item, "msg_id", str, max_len=128),
+            ts=time.time(),
+        )
+    except BadRequest as exc:
+        raise BadRequest(exc.message, field=f"{where}{exc.field}", code=exc.code) from None
+
+
+@routes.post(f"{BASE}/chat")
+async def chat(request: web.Request) -> web.Response:
+    """Feed chat through the same pipeline as real chat: {user_id, nickname, text} or {messages: [...]}."""
+    body = await read_json(request)
+    if "messages" in body:
+        items = body["messages"]
+        if not isinstance(items, list):
+            raise BadRequest("'messages' must be a list", field="messages")
+        if len(items) > MAX_BATCH:
+            raise BadRequest(f"at most {MAX_BATCH} messages per request", field="messages")
+        messages = [_chat_message(item, i) for i, item in enumerate(items)]
+    else:
+        messages = [_chat_message(body, None)]
+    verdicts = request.app[keys.GATEWAY].accept_batch(messages)
+    return web.json_response({"accepted": len(messages), "votes": verdicts["vote"],
+                              "duplicates": verdicts["duplicate"], "ignored": verdicts["ignored"]})

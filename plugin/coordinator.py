@@ -1,0 +1,434 @@
+"""The story loop: idle -> outlining -> writing -> voting -> (waiting) -> writing ... -> final -> ended.
+
+Every step reads the persisted session to decide what comes next, so a restarted server resumes
+where it stopped. Each transition is persisted first, then emitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from plugin import events
+from plugin.clock import Clock
+from plugin.config import Settings
+from plugin.errors import BadRequest, Conflict
+from plugin.services.configuration import ConfigService
+from plugin.services.writer import LLMService
+from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, SessionRecord
+from plugin.store.repo import StoryRepo
+from plugin.store.votes import VoteRepo
+from plugin.story.engine import StoryEngine
+from plugin.story.live import LiveChapter, build_state, voting_view
+from plugin.story.themes import CUSTOM_THEME_ID
+from plugin.voting.desk import VoteDesk
+from plugin.voting.round import RoundTimer
+from plugin.voting.tally import Outcome, pick_winner, round_rng
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+T = TypeVar("T")
+RUNNING = frozenset({"outlining", "writing", "voting", "waiting", "final", "error"})
+
+
+class Coordinator:
+    """Owns the current session's loop task and answers the admin's commands."""
+
+    def __init__(
+        self, *, config: ConfigService, stories: StoryRepo, votes: VoteRepo, engine: StoryEngine,
+        desk: VoteDesk, llm: LLMService, emit: Emit, clock: Clock,
+    ) -> None:
+        self.config, self.stories, self.votes, self.engine = config, stories, votes, engine
+        self.desk, self.llm, self.emit, self.clock = desk, llm, emit, clock
+        self.session: SessionRecord | None = None
+        self.live: LiveChapter | None = None
+        self.last_result: dict[str, Any] | None = None
+        self.error: dict[str, Any] | None = None
+        self.recap: dict[str, Any] | None = None
+        self._loop: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._command_lock = asyncio.Lock()
+        self._advance = asyncio.Event()
+        self._advance_choice: int | None = None
+        self._retry_now = asyncio.Event()
+        self._interrupt = asyncio.Event()
+        config.on_change(self._settings_changed)
+
+    # ----- queries -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """The loop's state ('idle' when no story has run)."""
+        return self.session.state if self.session else "idle"
+
+    @property
+    def running(self) -> bool:
+        """True while a story is in progress."""
+        return self.state in RUNNING
+
+    def snapshot(self) -> dict[str, Any]:
+        """The full story:state payload."""
+        now = self.clock.now()
+        return build_state(
+            session=self.session, live=self.live, voting=voting_view(self.desk.current, now),
+            last_result=self.last_result, error=self.error, recap=self.recap, llm=self._public_llm(), now=now,
+        )
+
+    def _public_llm(self) -> dict[str, Any]:
+        """What overlays may know about the writer: its name, not its URL."""
+        status = self.llm.status()
+        return {"provider": status["provider"], "label": status["label"], "keyRejected": status["keyRejected"]}
+
+    # ----- commands ------------------------------------------------------------------------
+
+    async def start(
+        self, theme: str, outline: str | None = None, model: str | None = None, custom_theme: str | None = None
+    ) -> SessionRecord:
+        """Start a new story; 409 if one is running."""
+        async with self._command_lock:
+            if self.running:
+                raise Conflict("a story is already running; end it first", code="story_running")
+            if theme != CUSTOM_THEME_ID and self.engine.themes.get(theme) is None:
+                raise BadRequest(f"unknown theme '{theme}'", field="theme")
+            if theme == CUSTOM_THEME_ID and not (custom_theme or "").strip():
+                raise BadRequest("a custom theme needs a description", field="customTheme")
+            story, choice = self.config.settings.story, self.llm.choice()
+            self.session = await self.stories.create_session(
+                theme=theme, custom_theme=(custom_theme or "").strip() or None, outline=(outline or "").strip() or None,
+                language=story.language, mode=story.mode, max_chapters=story.max_chapters,
+                num_choices=story.num_choices, provider=choice.kind, model=model or choice.model,
+                seed=random.randrange(1, 2**31), state="outlining",
+            )
+            self.live, self.last_result, self.error, self.recap = None, None, None, None
+            self._advance.clear()
+            await self._emit_state()
+            self._spawn_loop()
+            return self.session
+
+    async def next_chapter(self, choice_index: int | None = None) -> None:
+        """Advance now: close the open vote (optionally dictating the winner) or leave the manual wait."""
+        session = self._require_running()
+        if choice_index is not None and not 0 <= choice_index < session.num_choices:
+            raise BadRequest(f"choiceIndex must be 0..{session.num_choices - 1}", field="choiceIndex")
+        if self.state == "voting" and self.desk.current is not None:
+            self.desk.current.timer.force(choice_index)
+        elif self.state == "waiting":
+            self._advance_choice = choice_index
+            self._advance.set()
+        elif self.state == "error":
+            self._retry_now.set()
+        else:
+            raise Conflict("the next chapter is already being written", code="busy")
+
+    async def force_vote_end(self) -> bool:
+        """Close the open vote now; False if none is open."""
+        if self.desk.current is None:
+            return False
+        self.desk.current.timer.force()
+        return True
+
+    async def end(self, final: bool = True) -> None:
+        """End the story: with a short final chapter (default) or at once."""
+        async with self._command_lock:
+            session = self._require_running()
+            if not final or self.state == "outlining" or (self.live is None and self.state != "writing"):
+                await self._stop_loop()
+                await self.desk.close()
+                await self._finish(session)
+                return
+            await self.stories.update_session(session.id, end_requested=1)
+            self.session = await self.stories.get_session(session.id)
+            if self.desk.current is not None:
+                self.desk.current.timer.force()
+            if self.live is not None and self.live.streaming and not self.live.is_final:
+                self._interrupt.set()
+            self._advance.set()
+            self._retry_now.set()
+
+    async def resume(self) -> None:
+        """After a restart: pick up the unfinished session, if any."""
+        session = await self.stories.active_session()
+        if session is None:
+            return
+        log.info("resuming session %s in state %s", session.id, session.state)
+        self.session = session
+        last = await self.stories.last_chapter(session.id)
+        self.live = LiveChapter.from_record(last) if last else None
+        self._spawn_loop()
+
+    async def shutdown(self) -> None:
+        """Stop every task; state stays persisted for resume."""
+        await self._stop_loop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # ----- the loop ------------------------------------------------------------------------
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Start a task we own (kept referenced, cancelled at shutdown)."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _spawn_loop(self) -> None:
+        """Run the story loop for the current session."""
+        assert self.session is not None
+        self._loop = self._spawn(self._run(self.session.id), f"story-{self.session.id}")
+
+    async def _stop_loop(self) -> None:
+        """Cancel the loop task and wait for it."""
+        if self._loop is not None and self._loop is not asyncio.current_task():
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+        self._loop = None
+
+    async def _run(self, session_id: int) -> None:
+        """Step until the story ends; a failed step becomes a visible error and is retried."""
+        while True:
+            try:
+                if await self._step(session_id):
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never a dead loop: show it, wait, try the step again
+                log.exception("story step failed")
+                await self._fail(session_id, exc)
+
+    async def _step(self, session_id: int) -> bool:
+        """Do the next thing the persisted state calls for; True when the story has ended."""
+        session = await self._reload(session_id)
+        if session.outline is None:
+            await self._write_outline(session)
+            return False
+        chapters = await self.stories.chapters(session.id)
+        if not chapters:
+            await self._write_chapter(session, chapters, None, final=session.end_requested or session.max_chapters <= 1)
+            return False
+        last = chapters[-1]
+        if last.is_final:
+            await self._finish(session)
+            return True
+        vote = await self.votes.get_round(session.id, last.number)
+        if vote is None and session.end_requested:
+            await self._write_chapter(session, chapters, None, final=True)
+        elif vote is None or vote.is_open:
+            await self._run_vote(session, last, vote)
+        elif self._must_wait(session):
+            await self._wait_for_admin(session)
+        else:
+            self._advance.clear()
+            winner = await self._apply_admin_choice(vote)
+            final = session.end_requested or last.number + 1 >= session.max_chapters
+            await self._write_chapter(session, chapters, vote.choices[winner], final)
+        return False
+
+    def _must_wait(self, session: SessionRecord) -> bool:
+        """Manual mode holds after each vote until the admin advances (or ends)."""
+        return self.config.settings.story.mode == "manual" and not session.end_requested and not self._advance.is_set()
+
+    async def _reload(self, session_id: int) -> SessionRecord:
+        """Fresh session row (the source of truth for every step)."""
+        session = await self.stories.get_session(session_id)
+        if session is None:
+            raise Conflict(f"session {session_id} vanished")
+        self.session = session
+        return session
+
+    async def _set_state(self, session: SessionRecord, state: str) -> None:
+        """Persist a state change, then tell everyone."""
+        await self.stories.update_session(session.id, state=state, error=None)
+        self.session, self.error = await self._reload(session.id), None
+        await self._emit_state()
+
+    async def _emit_state(self) -> None:
+        """Broadcast the full state."""
+        await self.emit(events.STATE, self.snapshot())
+
+    async def _write_outline(self, session: SessionRecord) -> None:
+        """Outline the story (when the streamer gave none)."""
+        await self._set_state(session, "outlining")
+        await self.emit(events.GENERATION_STARTED,
+                        {"sessionId": session.id, "chapterNumber": 0, "purpose": "outline", "isFinal": False})
+        title, outline = await self.engine.write_outline(session)
+        theme = self.engine.theme_for(session)
+        await self.stories.update_session(session.id, title=title or theme.name, outline=outline, state="writing")
+        await self._reload(session.id)
+        await self._emit_state()
+
+    async def _write_chapter(
+        self, session: SessionRecord, chapters: list[ChapterRecord], parent: str | None, final: bool
+    ) -> None:
+        """Write, store and show the next chapter; an end request interrupts a non-final one."""
+        number = len(chapters) + 1
+        await self._set_state(session, "final" if final else "writing")
+        self.live = LiveChapter(session.id, number, is_final=final, parent_choice=parent)
+        await self.emit(events.GENERATION_STARTED, {
+            "sessionId": session.id, "chapterNumber": number, "purpose": "final" if final else "chapter",
+            "isFinal": final, "parentChoice": parent,
+        })
+        draft = await self._interruptible(
+            self.engine.write_chapter(session, chapters, number, parent, final, self), allow=not final
+        )
+        if draft is None:
+            return  # the admin asked to end: the next step writes the final chapter instead
+        chapter = await self.stories.add_chapter(
+            session_id=session.id, number=number, title=draft.title, content=draft.content,
+            choices=draft.choices, is_final=final, parent_choice=parent, model=draft.model,
+            state="final" if final else "writing",
+        )
+        self.live = LiveChapter.from_record(chapter)
+        await self.emit(events.CHAPTER_READY, {**chapter.public(), "model": draft.model, "fellBack": draft.fell_back})
+
+    async def token(self, delta: str) -> None:
+        """ChapterSink: a piece of prose for the overlays."""
+        if self.live is not None:
+            self.live.content += delta
+            await self.emit(events.CHAPTER_TOKEN, {"chapterNumber": self.live.number, "delta": delta})
+
+    async def reset(self) -> None:
+        """ChapterSink: the writer starts the chapter over."""
+        if self.live is not None:
+            self.live.content = ""
+            await self.emit(events.CHAPTER_RESET, {"chapterNumber": self.live.number})
+
+    async def _interruptible(self, coro: Coroutine[Any, Any, T], allow: bool = True) -> T | None:
+        """Run `coro`; if an end request interrupts it, cancel it and return None."""
+        self._interrupt.clear()
+        work = asyncio.ensure_future(coro)
+        waiter = asyncio.ensure_future(self._interrupt.wait())
+        try:
+            await asyncio.wait({work, waiter} if allow else {work}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+            if not work.done():
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+        return None if work.cancelled() else work.result()
+
+    async def _run_vote(self, session: SessionRecord, chapter: ChapterRecord, vote: RoundRecord | None) -> None:
+        """Open (or resume) the vote on a chapter, wait for it to close, record the winner."""
+        voting = self.config.settings.voting
+        restored = []
+        if vote is None:
+            now = self.clock.now()
+            vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now, now + voting.duration_s)
+        else:
+            restored = await self.votes.ballots(vote.id)
+        await self._reload(session.id)
+        timer = RoundTimer(self.clock, vote.ends_at)
+        current = self.desk.open(vote, timer, restored)
+        if session.end_requested:
+            timer.force()
+        await self._announce_vote(vote, timer, current.tally.snapshot())
+        extensions = vote.extensions
+        while await timer.wait() == "timer" and current.tally.voters < voting.min_votes \
+                and extensions < voting.max_extensions:
+            extensions += 1
+            await self.votes.extend_round(vote.id, self.clock.now() + voting.duration_s, extensions)
+            timer.extend_to(self.clock.now() + voting.duration_s)
+            await self._announce_vote(vote, timer, current.tally.snapshot(), extended=True)
+        await self.desk.close()
+        tally = current.tally
+        outcome = (
+            Outcome(timer.forced_choice, "admin") if timer.forced_choice is not None
+            else pick_winner(tally.weights, voting.tie_break, voting.no_votes,
+                             round_rng(session.id, chapter.number, session.seed))
+        )
+        counts = [ChoiceCount(i, text, tally.votes[i], tally.weights[i]) for i, text in enumerate(vote.choices)]
+        waiting = self.config.settings.story.mode == "manual" and not (await self._reload(session.id)).end_requested
+        await self.votes.close_round(vote, outcome.index, outcome.reason, counts, "waiting" if waiting else "writing")
+        await self._reload(session.id)
+        self.last_result = {
+            "sessionId": session.id, "chapterNumber": chapter.number, "winnerIndex": outcome.index,
+            "winnerText": vote.choices[outcome.index], "reason": outcome.reason, **tally.snapshot(),
+        }
+        await self.emit(events.VOTING_ENDED, self.last_result)
+        await self._emit_state()
+
+    async def _announce_vote(
+        self, vote: RoundRecord, timer: RoundTimer, counts: dict[str, object], extended: bool = False
+    ) -> None:
+        """Tell overlays a vote is open (or resumed, or extended), with the server's end time and counts."""
+        await self.emit(events.VOTING_STARTED, {
+            "sessionId": vote.session_id, "chapterNumber": vote.chapter_number, "choices": list(vote.choices),
+            **counts,
+            "endsAt": timer.ends_at_ms, "durationS": round(timer.ends_at - vote.started_at, 3),
+            "extended": extended, "serverTime": int(self.clock.now() * 1000),
+        })
+
+    async def _wait_for_admin(self, session: SessionRecord) -> None:
+        """Manual mode: hold until next-chapter (which may pick a different branch) or end."""
+        if session.state != "waiting":
+            await self._set_state(session, "waiting")
+        await self._advance.wait()
+
+    async def _apply_admin_choice(self, vote: RoundRecord) -> int:
+        """The branch to follow: the vote's winner, unless the admin picked another with next-chapter."""
+        choice, self._advance_choice = self._advance_choice, None
+        if choice is not None and choice != vote.winner_index:
+            await self.votes.override_winner(vote, choice)
+            return choice
+        return vote.winner_index or 0
+
+    async def _finish(self, session: SessionRecord) -> None:
+        """Mark the story ended and show the recap."""
+        await self.stories.update_session(session.id, state="ended", ended_at=self.clock.now())
+        await self._reload(session.id)
+        if self.live is not None:
+            self.live.streaming = False
+        results = await self.votes.results(session.id)
+        self.recap = {
+            "sessionId": session.id,
+            "title": session.title,
+            "chapters": len(await self.stories.chapters(session.id)),
+            "totalVotes": sum(c["votes"] for chapter in results.values() for c in chapter),
+            "topVoters": await self.votes.top_voters(session.id, limit=5),
+        }
+        await self.emit(events.ENDED, {"sessionId": session.id, "recap": self.recap})
+        await self._emit_state()
+        delay = self.config.settings.story.auto_restart_s
+        if self.config.settings.story.mode == "auto" and delay > 0:
+            self._spawn(self._restart_after(delay, session), "auto-restart")
+
+    async def _restart_after(self, delay: float, previous: SessionRecord) -> None:
+        """Auto mode: a new story on the same theme after a pause."""
+        await self.clock.sleep(delay)
+        if not self.running:
+            await self.start(previous.theme, custom_theme=previous.custom_theme)
+
+    async def _fail(self, session_id: int, exc: Exception) -> None:
+        """Show a failed step and wait before it is tried again (or until the admin retries)."""
+        delay = self.config.settings.story.retry_delay_s
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        self.error = {"message": message, "step": self.state, "retryInS": delay}
+        try:
+            await self.stories.update_session(session_id, state="error", error=message)
+            await self._reload(session_id)
+            await self.emit(events.ERROR, self.error)
+            await self._emit_state()
+        except Exception:
+            log.exception("could not record the error state")
+        self._retry_now.clear()
+        sleeper = asyncio.ensure_future(self.clock.sleep(delay))
+        poke = asyncio.ensure_future(self._retry_now.wait())
+        try:
+            await asyncio.wait({sleeper, poke}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            poke.cancel()
+
+    def _require_running(self) -> SessionRecord:
+        """The running session, or 409."""
+        if self.session is None or not self.running:
+            raise Conflict("no story is running", code="no_story")
+        return self.session
+
+    def _settings_changed(self, settings: Settings) -> None:
+        """Switching to auto mode releases a manual wait."""
+        if settings.story.mode == "auto" and self.state == "waiting":
+            self._advance.set()

@@ -1,0 +1,36 @@
+"""Every typed application key in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from plugin.chat.gateway import ChatGateway
+from plugin.clock import Clock
+from plugin.config import Settings
+from plugin.coordinator import Coordinator
+from plugin.realtime import Realtime
+from plugin.services.configuration import ConfigService
+from plugin.services.writer import LLMService
+from plugin.store.db import Database
+from plugin.store.meta import MetaRepo
+from plugin.store.repo import StoryRepo
+from plugin.store.votes import VoteRepo
+from plugin.story.prompts import PromptBook
+from plugin.story.themes import ThemeBook
+from plugin.voting.desk import VoteDesk
+
+START_SETTINGS = web.AppKey("start_settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+ADMIN_TOKEN = web.AppKey("admin_token", str)
+THEMES = web.AppKey("themes", ThemeBook)
+PROMPTS = web.AppKey("prompts", PromptBook)
+REALTIME = web.AppKey("realtime", Realtime)
+DB = web.AppKey("db", Database)
+STORIES = web.AppKey("stories", StoryRepo)
+VOTES = web.AppKey("votes", VoteRepo)
+META = web.AppKey("meta", MetaRepo)
+CONFIG = web.AppKey("config", ConfigService)
+LLM = web.AppKey("llm", LLMService)
+DESK = web.AppKey("desk", VoteDesk)
+COORDINATOR = web.AppKey("coordinator", Coordinator)
+GATEWAY = web.AppKey("gateway", ChatGateway)

@@ -1,0 +1,77 @@
+"""Socket.IO: /overlay is public and read-only; /admin needs the admin token and may send commands."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from plugin import events
+
+log = logging.getLogger(__name__)
+StateProvider = Callable[[], dict[str, Any]]
+AdminCommand = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+class Realtime:
+    """Owns the Socket.IO server; everything the story emits goes through `broadcast`."""
+
+    def __init__(self, admin_token: Callable[[], str]) -> None:
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False)
+        self._admin_token = admin_token
+        self._state: StateProvider = lambda: {"state": "idle"}
+        self._commands: dict[str, AdminCommand] = {}
+        self.sio.on("connect", self._overlay_connect, namespace=events.OVERLAY_NAMESPACE)
+        self.sio.on("connect", self._admin_connect, namespace=events.ADMIN_NAMESPACE)
+
+    def attach(self, app: web.Application) -> None:
+        """Serve Socket.IO from the aiohttp app (at /socket.io/)."""
+        self.sio.attach(app)
+
+    def bind(self, state: StateProvider, commands: dict[str, AdminCommand]) -> None:
+        """Connect the story: where story:state comes from and what admin events do."""
+        self._state = state
+        for name, handler in commands.items():
+            if name not in self._commands:
+                self.sio.on(name, self._command(name), namespace=events.ADMIN_NAMESPACE)
+            self._commands[name] = handler
+
+    def _command(self, name: str) -> Callable[[str, Any], Awaitable[dict[str, Any]]]:
+        """Wrap an admin command so a bad payload or failure answers an error instead of crashing."""
+
+        async def handle(sid: str, data: Any = None) -> dict[str, Any]:
+            try:
+                return await self._commands[name](data if isinstance(data, dict) else {})
+            except Exception as exc:  # the socket must survive whatever a client sends
+                log.warning("admin command %s failed: %s", name, exc)
+                return {"ok": False, "error": getattr(exc, "message", None) or str(exc)}
+
+        return handle
+
+    async def broadcast(self, event: str, payload: dict[str, Any]) -> None:
+        """Send an event to every overlay and admin panel."""
+        await self.sio.emit(event, payload, namespace=events.OVERLAY_NAMESPACE)
+        await self.sio.emit(event, payload, namespace=events.ADMIN_NAMESPACE)
+
+    async def to_admins(self, event: str, payload: dict[str, Any]) -> None:
+        """Send an event to admin panels only."""
+        await self.sio.emit(event, payload, namespace=events.ADMIN_NAMESPACE)
+
+    async def shutdown(self) -> None:
+        """Disconnect every client (so the HTTP server can stop at once)."""
+        await self.sio.shutdown()
+
+    async def _overlay_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Anyone may watch: send the full state at once."""
+        await self.sio.emit(events.STATE, self._state(), to=sid, namespace=events.OVERLAY_NAMESPACE)
+
+    async def _admin_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        """Admins must present the token in the connect auth payload."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), self._admin_token().encode()):
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized: a valid admin token is required")
+        await self.sio.emit(events.STATE, self._state(), to=sid, namespace=events.ADMIN_NAMESPACE)

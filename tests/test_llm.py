@@ -1,0 +1,203 @@
+"""The LLM path over real HTTP: the official openai client against a local OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from plugin.errors import ProviderError
+from plugin.paths import SETTINGS_DIR
+from plugin.services.configuration import ConfigService
+from plugin.services.offline import OfflineWriter
+from plugin.services.writer import LLMService
+from plugin.store.db import Database
+from plugin.store.meta import MetaRepo
+from plugin.store.records import SessionRecord
+from plugin.store.repo import StoryRepo
+from plugin.story.engine import StoryEngine
+from plugin.story.prompts import PromptBook
+from plugin.story.themes import load_themes
+from tests.conftest import StartServer
+from tests.support.harness import connect_socket, make_settings
+from tests.support.openai_server import FakeOpenAI, Reply
+
+CHAPTER = (
+    "TITLE: The Glass Door\nSTORY:\nMara pressed her palm against the glass door and felt it hum with a "
+    "song she almost remembered.\n\nBehind her, the corridor filled with footsteps.\nCHOICES:\n"
+    "A) Open the door\nB) Hide in the alcove\nC) Sing the song back"
+)
+PROSE = ("Mara pressed her palm against the glass door and felt it hum with a song she almost remembered."
+         "\n\nBehind her, the corridor filled with footsteps.")
+CHOICES = ["Open the door", "Hide in the alcove", "Sing the song back"]
+
+
+@dataclass
+class Sink:
+    """Collects streamed prose like an overlay would."""
+
+    text: str = ""
+    resets: int = 0
+    deltas: list[str] = field(default_factory=list)
+
+    async def token(self, delta: str) -> None:
+        self.deltas.append(delta)
+        self.text += delta
+
+    async def reset(self) -> None:
+        self.resets += 1
+        self.text = ""
+
+
+@dataclass
+class Env:
+    fake: FakeOpenAI
+    llm: LLMService
+    engine: StoryEngine
+    session: SessionRecord
+    db_path: Path
+
+    def usage(self) -> list[tuple[str, str, str]]:
+        with sqlite3.connect(self.db_path) as db:
+            return db.execute("SELECT purpose, model, outcome FROM llm_usage ORDER BY id").fetchall()
+
+
+@pytest.fixture
+async def env(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
+    overrides: dict[str, Any] = getattr(request, "param", {})
+    async with FakeOpenAI(default_reply=None) as fake:
+        settings = make_settings(tmp_path, **{
+            "llm.base_url": fake.base_url, "llm.api_key": "test-key", "llm.model": "fake-model",
+            "llm.fallback_models": ["fake-backup"], **overrides})
+        db = Database(tmp_path / "story.db")
+        await db.open()
+        await db.migrate()
+        meta, stories = MetaRepo(db), StoryRepo(db)
+        config = ConfigService(settings, meta)
+        themes = load_themes(SETTINGS_DIR / "themes.yaml")
+        llm = LLMService(config, meta, OfflineWriter(themes, words_per_s=0))
+        engine = StoryEngine(llm, PromptBook(), themes)
+        session = await stories.create_session(
+            theme="fantasy", custom_theme=None, outline="1. Start\n2. Middle\n3. End", language="English",
+            mode="auto", max_chapters=3, num_choices=3, provider="openai", model="fake-model", seed=7,
+            state="writing")
+        yield Env(fake, llm, engine, session, tmp_path / "story.db")
+        await llm.close()
+        await db.close()
+
+
+async def write_first_chapter(env: Env, sink: Sink | None = None):  # type: ignore[no-untyped-def]
+    return await env.engine.write_chapter(env.session, [], 1, None, False, sink or Sink())
+
+
+async def test_streamed_chapter_reaches_the_sink_and_is_parsed(env: Env) -> None:
+    env.fake.script(Reply(content=CHAPTER))
+    sink = Sink()
+    draft = await write_first_chapter(env, sink)
+    assert (draft.title, draft.content, draft.choices) == ("The Glass Door", PROSE, CHOICES)
+    assert sink.text == PROSE and len(sink.deltas) > 10
+    body = env.fake.requests[-1].body
+    assert body["stream"] is True and body["model"] == "fake-model"
+    assert "Answer in exactly this format" in body["messages"][1]["content"]
+    assert env.usage() == [("chapter", "fake-model", "ok")]
+
+
+async def test_reasoning_content_and_think_tags_never_reach_story_text(env: Env) -> None:
+    env.fake.script(Reply(reasoning=["Let me think about ", "the secret plan."],
+                          chunks=["<thi", "nk>hidden plan</th", "ink>", *Reply(content=CHAPTER).content_chunks()]))
+    sink = Sink()
+    draft = await write_first_chapter(env, sink)
+    assert draft.content == PROSE and sink.text == PROSE
+    assert "plan" not in draft.content + sink.text + draft.title
+
+
+async def test_429_is_retried_then_succeeds(env: Env) -> None:
+    env.fake.script(Reply(status=429, retry_after=0), Reply(content=CHAPTER))
+    draft = await write_first_chapter(env)
+    assert draft.choices == CHOICES
+    assert env.usage() == [("chapter", "fake-model", "failed"), ("chapter", "fake-model", "ok")]
+
+
+async def test_500s_exhaust_retries_then_the_fallback_model_writes(env: Env) -> None:
+    env.fake.script(*[Reply(status=500, for_model="fake-model")] * 3, Reply(content=CHAPTER, for_model="fake-backup"))
+    draft = await write_first_chapter(env)
+    assert draft.model == "fake-backup" and draft.content == PROSE
+    assert [m for _, m, _ in env.usage()] == ["fake-model"] * 3 + ["fake-backup"]
+
+
+async def test_a_stream_cut_off_midway_is_retried_and_the_overlay_text_restarts(env: Env) -> None:
+    env.fake.script(Reply(content=CHAPTER, cut_after=8), Reply(content=CHAPTER))
+    sink = Sink()
+    draft = await write_first_chapter(env, sink)
+    assert sink.resets == 1 and sink.text == PROSE and draft.content == PROSE
+
+
+async def test_junk_output_is_retried_then_the_offline_writer_takes_over(env: Env) -> None:
+    env.fake.script(Reply(content="!!!"), Reply(content="{}"))
+    draft = await write_first_chapter(env)
+    assert draft.model == "offline writer" and draft.fell_back
+    assert len(draft.content) > 200 and len(draft.choices) == 3
+
+
+async def test_too_few_choices_get_one_repair_request(env: Env) -> None:
+    env.fake.script(Reply(content="TITLE: Alone\n\n" + PROSE + "\n\nA) Open the door"),
+                    Reply(content="CHOICES:\nA) Open the door\nB) Run\nC) Wait"))
+    draft = await write_first_chapter(env)
+    assert draft.choices == ["Open the door", "Run", "Wait"]
+    assert "exactly 3 distinct choices" in env.fake.requests[-1].body["messages"][1]["content"]
+
+
+async def test_duplicate_choices_and_a_useless_repair_fall_back_to_generic_choices(env: Env) -> None:
+    env.fake.script(Reply(content="TITLE: Twice\n\n" + PROSE + "\n\nA) Run\nB) run\nC) Run!"),
+                    Reply(content="I cannot help with that."))
+    draft = await write_first_chapter(env)
+    assert len(draft.choices) == 3 and len({c.lower() for c in draft.choices}) == 3 and draft.choices[0] == "Run"
+
+
+async def test_a_final_chapter_without_choices_is_accepted(env: Env) -> None:
+    env.fake.script(Reply(content="TITLE: Home\n\n" + PROSE + "\n\nThe end."))
+    draft = await env.engine.write_chapter(env.session, [], 3, "Open the door", True, Sink())
+    assert draft.is_final and draft.choices == [] and len(env.fake.requests) == 1
+    assert 'The audience chose: "Open the door"' in env.fake.requests[0].body["messages"][1]["content"]
+
+
+@pytest.mark.parametrize("env", [{"llm.api_key": "wrong-key"}], indirect=True)
+async def test_a_rejected_key_is_reported_and_the_story_goes_on_offline(env: Env) -> None:
+    draft = await write_first_chapter(env)
+    assert draft.model == "offline writer" and len(draft.choices) == 3
+    status = env.llm.status()
+    assert status["keyRejected"] is True and "API key rejected" in status["lastError"]
+    assert len(env.fake.requests) == 1  # a 401 is not retried
+    assert env.usage()[0][2] == "auth"
+
+
+@pytest.mark.parametrize("env", [{"llm.offline_fallback": False, "llm.max_retries": 0}], indirect=True)
+async def test_without_offline_fallback_a_failure_surfaces(env: Env) -> None:
+    env.fake.script(Reply(status=503), Reply(status=503))
+    with pytest.raises(ProviderError):
+        await write_first_chapter(env)
+
+
+async def test_setting_a_base_url_switches_the_server_to_the_real_client(serve: StartServer) -> None:
+    async with FakeOpenAI(api_key=None) as fake:
+        def answer(body: dict[str, Any]) -> Reply:
+            prompt = body["messages"][1]["content"]
+            return Reply(content="TITLE: Lantern Road\nOUTLINE:\n1. Go\n2. Come back" if "Plan an" in prompt
+                         else CHAPTER)
+        fake.default_reply = answer
+        server = await serve(**{"llm.base_url": fake.base_url, "llm.model": "fake-model"})
+        overlay, seen = await connect_socket(server.url)
+        try:
+            status, body = await server.call("GET", "/api/interactive-story/config")
+            assert body["llm"]["provider"] == "openai" and body["llm"]["model"] == "fake-model"
+            await server.call("POST", "/api/interactive-story/start", {"theme": "mystery"})
+            ready = await seen.wait_for("story:chapter-ready")
+            assert (ready["content"], ready["choices"], ready["model"]) == (PROSE, CHOICES, "fake-model")
+            status, models = await server.call("GET", "/api/interactive-story/llm/models")
+            assert models["models"] == ["fake-backup", "fake-model"]
+        finally:
+            await overlay.disconnect()
