@@ -45,6 +45,30 @@ def make_messages(count: int, viewers: int, seed: int = 1) -> list[ChatMessage]:
     return result
 
 
+def tiktok_rate(count: int, viewers: int) -> dict[str, float]:
+    """Real TikTokLive CommentEvent objects mapped by our adapter and tallied, per second."""
+    from plugin.chat.tiktok_map import map_comment
+    from tests.support.tiktok_frames import comment_event
+
+    rng = random.Random(2)
+    texts = [m.text for m in make_messages(count, viewers)]
+    built = [comment_event(i + 1, rng.randrange(viewers) + 1, "Nick", "handle", texts[i]) for i in range(count)]
+    now = time.time()
+
+    def adapt_only() -> None:
+        for event in built:
+            map_comment(event, now)
+
+    def adapt_and_tally() -> None:
+        gateway = ChatGateway(VoteDesk(None, None))  # type: ignore[arg-type]
+        open_round(gateway.desk)
+        for start in range(0, count, FRAME):
+            gateway.accept_batch([map_comment(event, now) for event in built[start : start + FRAME]])
+
+    return {"tiktok_events_adapted_per_s": round(best_rate(adapt_only, count, 3)),
+            "tiktok_events_adapted_and_tallied_per_s": round(best_rate(adapt_and_tally, count, 3))}
+
+
 def open_round(desk: VoteDesk, round_id: int = 1) -> None:
     """Point the desk at a 3-choice round."""
     record = RoundRecord(round_id, 1, 1, ("A", "B", "C"), time.time(), time.time() + 3600, 0, "open", None, None, None)
@@ -124,6 +148,7 @@ def main() -> None:
 
     parse_rate = best_rate(parse_only, len(texts))
     ingest_rate = best_rate(full_pipeline, len(messages))
+    tiktok = tiktok_rate(min(len(messages), 100_000), args.viewers)
     with tempfile.TemporaryDirectory() as folder:
         load = asyncio.run(emits_under_load(messages, args.seconds, Path(folder) / "bench.db"))
     print(json.dumps({
@@ -133,6 +158,7 @@ def main() -> None:
         "parse_per_s": round(parse_rate),
         "parse_dedupe_tally_journal_per_s": round(ingest_rate),
         "ratio_to_goal_1M_per_s": round(ingest_rate / GOAL_PER_S, 2),
+        **tiktok,
         "under_load": {k: round(v, 1) if isinstance(v, float) else v for k, v in load.items()},
     }, indent=2))
 

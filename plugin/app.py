@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
@@ -16,8 +15,12 @@ from plugin.api import config as config_api
 from plugin.api import pages
 from plugin.api import story as story_api
 from plugin.api.middleware import auth_middleware, error_middleware
+from plugin.chat.activity import ViewerActivity
+from plugin.chat.commands import ModeratorCommands
 from plugin.chat.gateway import ChatGateway
+from plugin.chat.service import ChatService
 from plugin.chat.simulator import SimulatedAudience
+from plugin.chat.tiktok import TikTokSource
 from plugin.clock import Clock, SystemClock
 from plugin.config import Settings
 from plugin.coordinator import Coordinator
@@ -90,8 +93,8 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
 async def _story(app: web.Application) -> AsyncIterator[None]:
     """The vote desk and the story loop, resumed from the database."""
     config, realtime = app[keys.CONFIG], app[keys.REALTIME]
-    desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting.max_message_chars)
-    config.on_change(lambda s: setattr(desk, "max_chars", s.voting.max_message_chars))
+    desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting)
+    config.on_change(lambda s: desk.configure(s.voting))
     engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES], config.settings.story.chapter_words)
     config.on_change(lambda s: setattr(engine, "chapter_words", s.story.chapter_words))
     coordinator = Coordinator(
@@ -112,25 +115,31 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
-    """The chat gateway and the configured chat source."""
-    config, desk = app[keys.CONFIG], app[keys.DESK]
-    gateway = ChatGateway(desk)
+    """The chat gateway and the configured chat source (switchable at runtime)."""
+    config, desk, coordinator = app[keys.CONFIG], app[keys.DESK], app[keys.COORDINATOR]
+    activity = ViewerActivity(app[keys.VOTES])
+    commands = ModeratorCommands(coordinator, lambda: config.settings.tiktok)
+    gateway = ChatGateway(desk, activity=activity, commands=commands, on_stream=coordinator.on_stream_status)
     app[keys.GATEWAY] = gateway
-    task: asyncio.Task[None] | None = None
-    source = config.settings.chat.source
-    if source == "simulator":
-        audience = SimulatedAudience(
+
+    def simulator(_: Settings) -> SimulatedAudience:
+        return SimulatedAudience(
             lambda: config.settings.simulator,
             lambda: len(desk.current.record.choices) if desk.current else 0,
             app[keys.CLOCK],
         )
-        task = asyncio.create_task(gateway.pump(audience), name="chat-simulator")
-    elif source == "tiktok":
-        log.warning("chat.source tiktok is not available yet; votes come only from POST chat")
+
+    def tiktok(_: Settings) -> TikTokSource:
+        return TikTokSource(lambda: config.settings.tiktok, app[keys.CLOCK])
+
+    chat = ChatService(gateway, config, {"simulator": simulator, "tiktok": tiktok}, app[keys.REALTIME].to_admins)
+    coordinator.extra_state["chat"] = chat.status
+    app[keys.CHAT] = chat
+    activity.start()
+    chat.start()
     yield
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    await chat.close()
+    await activity.stop()
 
 
 async def _shutdown_realtime(app: web.Application) -> None:

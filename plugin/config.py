@@ -75,6 +75,9 @@ class VotingSettings:
     tie_break: Literal["random", "first"]
     no_votes: Literal["random", "first"]
     max_message_chars: int = _range(1, 200)
+    diamonds_per_vote: int = _range(0, 1_000_000)
+    likes_per_vote: int = _range(0, 1_000_000)
+    max_weight_per_viewer: int = _range(1, 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,20 @@ class ChatSettings:
     """Where viewers' chat comes from."""
 
     source: Literal["simulator", "tiktok", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class TikTokSettings:
+    """The TikTok LIVE connection."""
+
+    unique_id: str
+    sign_api_key: str
+    session_id: str
+    reconnect_min_s: float = _range(0.1, 600)
+    reconnect_max_s: float = _range(1, 3600)
+    offline_poll_s: float = _range(5, 3600)
+    stall_timeout_s: float = _range(5, 3600)
+    moderators: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +120,7 @@ class Settings:
     story: StorySettings
     voting: VotingSettings
     chat: ChatSettings
+    tiktok: TikTokSettings
     simulator: SimulatorSettings
 
     def flat(self) -> Flat:
@@ -141,7 +159,7 @@ def _schema() -> dict[str, FieldSpec]:
 
 
 SCHEMA = _schema()
-SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token"})
+SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id"})
 STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token"})
 
 

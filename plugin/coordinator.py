@@ -13,20 +13,21 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 from plugin import events
+from plugin.chat.base import StreamStatus
 from plugin.clock import Clock
 from plugin.config import Settings
 from plugin.errors import BadRequest, Conflict
 from plugin.services.configuration import ConfigService
 from plugin.services.writer import LLMService
-from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, SessionRecord
+from plugin.store.records import ChapterRecord, RoundRecord, SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
 from plugin.story.live import LiveChapter, build_state, voting_view
+from plugin.story.parse import parse_outline
 from plugin.story.themes import CUSTOM_THEME_ID
 from plugin.voting.desk import VoteDesk
-from plugin.voting.round import RoundTimer
-from plugin.voting.tally import Outcome, pick_winner, round_rng
+from plugin.voting.runner import VoteRunner
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -43,6 +44,7 @@ class Coordinator:
     ) -> None:
         self.config, self.stories, self.votes, self.engine = config, stories, votes, engine
         self.desk, self.llm, self.emit, self.clock = desk, llm, emit, clock
+        self.voter = VoteRunner(votes=votes, desk=desk, emit=emit, clock=clock, config=config)
         self.session: SessionRecord | None = None
         self.live: LiveChapter | None = None
         self.last_result: dict[str, Any] | None = None
@@ -55,6 +57,7 @@ class Coordinator:
         self._advance_choice: int | None = None
         self._retry_now = asyncio.Event()
         self._interrupt = asyncio.Event()
+        self.extra_state: dict[str, Callable[[], dict[str, Any]]] = {}  # e.g. the chat connection
         config.on_change(self._settings_changed)
 
     # ----- queries -------------------------------------------------------------------------
@@ -72,10 +75,11 @@ class Coordinator:
     def snapshot(self) -> dict[str, Any]:
         """The full story:state payload."""
         now = self.clock.now()
-        return build_state(
+        state = build_state(
             session=self.session, live=self.live, voting=voting_view(self.desk.current, now),
             last_result=self.last_result, error=self.error, recap=self.recap, llm=self._public_llm(), now=now,
         )
+        return {**state, **{name: provide() for name, provide in self.extra_state.items()}}
 
     def _public_llm(self) -> dict[str, Any]:
         """What overlays may know about the writer: its name, not its URL."""
@@ -96,8 +100,11 @@ class Coordinator:
             if theme == CUSTOM_THEME_ID and not (custom_theme or "").strip():
                 raise BadRequest("a custom theme needs a description", field="customTheme")
             story, choice = self.config.settings.story, self.llm.choice()
+            theme_name = (self.engine.themes.get(theme).name if theme != CUSTOM_THEME_ID else "Custom")  # type: ignore[union-attr]
+            title = (parse_outline(outline)[0] or f"{theme_name} story") if (outline or "").strip() else ""
             self.session = await self.stories.create_session(
-                theme=theme, custom_theme=(custom_theme or "").strip() or None, outline=(outline or "").strip() or None,
+                theme=theme, title=title, custom_theme=(custom_theme or "").strip() or None,
+                outline=(outline or "").strip() or None,
                 language=story.language, mode=story.mode, max_chapters=story.max_chapters,
                 num_choices=story.num_choices, provider=choice.kind, model=model or choice.model,
                 seed=random.randrange(1, 2**31), state="outlining",
@@ -113,8 +120,8 @@ class Coordinator:
         session = self._require_running()
         if choice_index is not None and not 0 <= choice_index < session.num_choices:
             raise BadRequest(f"choiceIndex must be 0..{session.num_choices - 1}", field="choiceIndex")
-        if self.state == "voting" and self.desk.current is not None:
-            self.desk.current.timer.force(choice_index)
+        if self.state == "voting" and await self.voter.force_end(choice_index):
+            pass
         elif self.state == "waiting":
             self._advance_choice = choice_index
             self._advance.set()
@@ -125,10 +132,22 @@ class Coordinator:
 
     async def force_vote_end(self) -> bool:
         """Close the open vote now; False if none is open."""
-        if self.desk.current is None:
+        return await self.voter.force_end()
+
+    async def extend_vote(self, seconds: float) -> bool:
+        """Give the open vote more time (a moderator's !extend); False if none is open."""
+        return await self.voter.extend(seconds)
+
+    async def skip(self) -> bool:
+        """Move on now (a moderator's !skip): close the vote, or leave manual mode's wait."""
+        if self.state not in ("voting", "waiting", "error"):
             return False
-        self.desk.current.timer.force()
+        await self.next_chapter()
         return True
+
+    def on_stream_status(self, status: StreamStatus) -> None:
+        """The LIVE ended or came back: pause or resume the open vote."""
+        self.voter.on_stream_status(status, self._emit_state)
 
     async def end(self, final: bool = True) -> None:
         """End the story: with a short final chapter (default) or at once."""
@@ -141,8 +160,7 @@ class Coordinator:
                 return
             await self.stories.update_session(session.id, end_requested=1)
             self.session = await self.stories.get_session(session.id)
-            if self.desk.current is not None:
-                self.desk.current.timer.force()
+            await self.voter.force_end()
             if self.live is not None and self.live.streaming and not self.live.is_final:
                 self._interrupt.set()
             self._advance.set()
@@ -283,6 +301,7 @@ class Coordinator:
         )
         self.live = LiveChapter.from_record(chapter)
         await self.emit(events.CHAPTER_READY, {**chapter.public(), "model": draft.model, "fellBack": draft.fell_back})
+        await self._emit_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def token(self, delta: str) -> None:
         """ChapterSink: a piece of prose for the overlays."""
@@ -311,55 +330,19 @@ class Coordinator:
         return None if work.cancelled() else work.result()
 
     async def _run_vote(self, session: SessionRecord, chapter: ChapterRecord, vote: RoundRecord | None) -> None:
-        """Open (or resume) the vote on a chapter, wait for it to close, record the winner."""
-        voting = self.config.settings.voting
-        restored = []
-        if vote is None:
-            now = self.clock.now()
-            vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now, now + voting.duration_s)
-        else:
-            restored = await self.votes.ballots(vote.id)
-        await self._reload(session.id)
-        timer = RoundTimer(self.clock, vote.ends_at)
-        current = self.desk.open(vote, timer, restored)
-        if session.end_requested:
-            timer.force()
-        await self._announce_vote(vote, timer, current.tally.snapshot())
-        extensions = vote.extensions
-        while await timer.wait() == "timer" and current.tally.voters < voting.min_votes \
-                and extensions < voting.max_extensions:
-            extensions += 1
-            await self.votes.extend_round(vote.id, self.clock.now() + voting.duration_s, extensions)
-            timer.extend_to(self.clock.now() + voting.duration_s)
-            await self._announce_vote(vote, timer, current.tally.snapshot(), extended=True)
-        await self.desk.close()
-        tally = current.tally
-        outcome = (
-            Outcome(timer.forced_choice, "admin") if timer.forced_choice is not None
-            else pick_winner(tally.weights, voting.tie_break, voting.no_votes,
-                             round_rng(session.id, chapter.number, session.seed))
-        )
-        counts = [ChoiceCount(i, text, tally.votes[i], tally.weights[i]) for i, text in enumerate(vote.choices)]
-        waiting = self.config.settings.story.mode == "manual" and not (await self._reload(session.id)).end_requested
-        await self.votes.close_round(vote, outcome.index, outcome.reason, counts, "waiting" if waiting else "writing")
-        await self._reload(session.id)
-        self.last_result = {
-            "sessionId": session.id, "chapterNumber": chapter.number, "winnerIndex": outcome.index,
-            "winnerText": vote.choices[outcome.index], "reason": outcome.reason, **tally.snapshot(),
-        }
-        await self.emit(events.VOTING_ENDED, self.last_result)
-        await self._emit_state()
+        """Run the vote on a chapter; the loop holds for the admin after it in manual mode."""
 
-    async def _announce_vote(
-        self, vote: RoundRecord, timer: RoundTimer, counts: dict[str, object], extended: bool = False
-    ) -> None:
-        """Tell overlays a vote is open (or resumed, or extended), with the server's end time and counts."""
-        await self.emit(events.VOTING_STARTED, {
-            "sessionId": vote.session_id, "chapterNumber": vote.chapter_number, "choices": list(vote.choices),
-            **counts,
-            "endsAt": timer.ends_at_ms, "durationS": round(timer.ends_at - vote.started_at, 3),
-            "extended": extended, "serverTime": int(self.clock.now() * 1000),
-        })
+        async def state_after() -> str:
+            manual = self.config.settings.story.mode == "manual"
+            return "waiting" if manual and not (await self._reload(session.id)).end_requested else "writing"
+
+        async def opened() -> None:
+            await self._reload(session.id)
+            await self._emit_state()
+
+        self.last_result = await self.voter.run(session, chapter, vote, opened, state_after)
+        await self._reload(session.id)
+        await self._emit_state()
 
     async def _wait_for_admin(self, session: SessionRecord) -> None:
         """Manual mode: hold until next-chapter (which may pick a different branch) or end."""

@@ -16,6 +16,7 @@ VOTE_UPDATE = "story:vote-update"  # {chapterNumber, counts, total, voters}: coa
 VOTING_ENDED = "story:voting-ended"  # {chapterNumber, winnerIndex, counts, total, reason}
 IMAGE_UPDATED = "story:image-updated"
 ENDED = "story:ended"  # {sessionId, recap}
+CHAT_STATUS = "story:chat-status"  # admin only: chat source connection state changed
 ERROR = "story:error"  # {message, step, retryInS}: a step failed and will be retried
 
 # client -> server (admin namespace only)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from plugin.chat.gateway import ChatGateway
+from plugin.chat.service import ChatService
 from plugin.clock import Clock
 from plugin.config import Settings
 from plugin.coordinator import Coordinator
@@ -34,3 +35,4 @@ LLM = web.AppKey("llm", LLMService)
 DESK = web.AppKey("desk", VoteDesk)
 COORDINATOR = web.AppKey("coordinator", Coordinator)
 GATEWAY = web.AppKey("gateway", ChatGateway)
+CHAT = web.AppKey("chat", ChatService)

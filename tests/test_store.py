@@ -29,7 +29,7 @@ async def test_migrations_are_recorded_and_wal_is_on(tmp_path: Path) -> None:
     try:
         assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
         rows = await db.fetchall("SELECT version, name FROM schema_migrations")
-        assert [tuple(r) for r in rows] == [(1, "0001_initial.sql")]
+        assert [tuple(r) for r in rows] == [(1, "0001_initial.sql"), (2, "0002_viewer_actions.sql")]
         assert await db.migrate() == []
     finally:
         await db.close()

@@ -17,6 +17,7 @@ def _config_body(request: web.Request) -> dict[str, object]:
     return {
         "config": public_settings(request.app[keys.CONFIG].settings),
         "llm": request.app[keys.LLM].status(),
+        "presets": request.app[keys.LLM].presets,
     }
 
 
@@ -43,3 +44,28 @@ async def llm_status(request: web.Request) -> web.Response:
 async def llm_models(request: web.Request) -> web.Response:
     """Models the provider lists (the 'test connection' button); a rejected key is a 502 saying so."""
     return web.json_response(await request.app[keys.LLM].list_models())
+
+
+@routes.post(f"{BASE}/llm/test")
+async def llm_test(request: web.Request) -> web.Response:
+    """'Test connection' for settings being edited: {"llm": {...}} is tried without being saved."""
+    candidate = request.app[keys.CONFIG].preview(await read_json(request))
+    return web.json_response(await request.app[keys.LLM].test_connection(candidate.llm))
+
+
+@routes.get(f"{BASE}/chat/status")
+async def chat_status(request: web.Request) -> web.Response:
+    """The chat source in use and its connection state, with message counters."""
+    return web.json_response(request.app[keys.CHAT].status())
+
+
+@routes.post(f"{BASE}/chat/connect")
+async def chat_connect(request: web.Request) -> web.Response:
+    """(Re)connect the configured chat source now."""
+    return web.json_response(request.app[keys.CHAT].connect())
+
+
+@routes.post(f"{BASE}/chat/disconnect")
+async def chat_disconnect(request: web.Request) -> web.Response:
+    """Disconnect the chat source until connect is pressed (or chat.source changes)."""
+    return web.json_response(await request.app[keys.CHAT].disconnect())

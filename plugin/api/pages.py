@@ -40,3 +40,10 @@ def add_static(app: web.Application) -> None:
     """Serve page assets; aiohttp's static route refuses paths outside its folder."""
     app.router.add_static("/overlay/", OVERLAY_DIR, follow_symlinks=False, append_version=False)
     app.router.add_static("/admin/", ADMIN_DIR, follow_symlinks=False, append_version=False)
+    app.on_response_prepare.append(_revalidate_assets)
+
+
+async def _revalidate_assets(request: web.Request, response: web.StreamResponse) -> None:
+    """OBS caches hard: make page assets revalidate so an update is picked up on reload."""
+    if request.path.startswith(("/overlay/", "/admin/")):
+        response.headers["Cache-Control"] = "no-cache"

@@ -7,7 +7,9 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from plugin.chat.base import ChatEvent, ChatSource
+from plugin.chat.activity import ViewerActivity
+from plugin.chat.base import ChatEvent, ChatMessage, ChatSource, Gift, Like, StreamStatus, ViewerAction
+from plugin.chat.commands import ModeratorCommands
 from plugin.voting.desk import VoteDesk
 
 log = logging.getLogger(__name__)
@@ -19,8 +21,18 @@ SOURCE_RESTART_S = 5.0
 class ChatGateway:
     """The one pipeline for real chat, the simulator and POST chat."""
 
-    def __init__(self, desk: VoteDesk, window: int = DEDUPE_WINDOW) -> None:
+    def __init__(
+        self,
+        desk: VoteDesk,
+        window: int = DEDUPE_WINDOW,
+        activity: ViewerActivity | None = None,
+        commands: ModeratorCommands | None = None,
+        on_stream: Callable[[StreamStatus], None] | None = None,
+    ) -> None:
         self.desk = desk
+        self.activity = activity
+        self.commands = commands
+        self.on_stream = on_stream
         # Two generations of ids: every id is remembered for at least `window` further messages,
         # memory stays under 2 * window, and forgetting costs nothing per message.
         self._recent: set[str] = set()
@@ -50,14 +62,32 @@ class ChatGateway:
                 if len(recent) >= window:
                     older, recent = recent, set()
                     self._older, self._recent = older, recent
-            if desk_accept(event):
+            if type(event) is not ChatMessage:
+                self._route_other(event)
+                ignored += 1
+            elif desk_accept(event):
                 votes += 1
             else:
                 ignored += 1
+                if self.commands is not None and event.text.startswith(("!", "！")):
+                    self.commands.handle(event)
         self.votes += votes
         self.duplicates += duplicates
         self.ignored += ignored
         return {"vote": votes, "duplicate": duplicates, "ignored": ignored}
+
+    def _route_other(self, event: ChatEvent) -> None:
+        """Gifts and likes weigh ballots and count in viewer stats; stream status goes to the story."""
+        if isinstance(event, Gift):
+            self.desk.gift(event)
+        elif isinstance(event, Like):
+            self.desk.like(event)
+        elif isinstance(event, StreamStatus):
+            if self.on_stream is not None:
+                self.on_stream(event)
+            return
+        if self.activity is not None and isinstance(event, (Gift, Like, ViewerAction)):
+            self.activity.record(event)
 
     def stats(self) -> dict[str, int]:
         """Counters for status and metrics."""

@@ -61,13 +61,21 @@ class ConfigService:
                              code="invalid_settings")
         return flat
 
-    async def update(self, patch: Mapping[str, Any]) -> Settings:
-        """Validate a patch (nested or dotted keys), save it and apply it at once."""
+    def _validate(self, patch: Mapping[str, Any]) -> dict[str, Any]:
+        """A checked flat patch; errors carry the dotted field name."""
         flat = self._clean_patch(patch)
         try:
-            values = validate_layer(flat, "config")
+            return validate_layer(flat, "config")
         except SettingsError as exc:
             raise SettingsError(exc.message.removeprefix("config: "), field=exc.field) from None
+
+    def preview(self, patch: Mapping[str, Any]) -> Settings:
+        """The settings a patch would give, validated but neither saved nor applied."""
+        return self.settings.replace(self._validate(patch))
+
+    async def update(self, patch: Mapping[str, Any]) -> Settings:
+        """Validate a patch (nested or dotted keys), save it and apply it at once."""
+        values = self._validate(patch)
         if values:
             self.settings = self.settings.replace(values)
             await self.meta.save_config(values)

@@ -260,6 +260,24 @@ class LLMService:
         except Exception:
             log.exception("could not log model usage")
 
+    async def test_connection(self, llm: LLMSettings) -> dict[str, Any]:
+        """Try candidate settings (not saved): list the provider's models or say plainly what fails."""
+        choice = resolve_provider(llm, self.presets)
+        if choice.kind == "offline":
+            return {"ok": True, "provider": "offline", "models": [OFFLINE_LABEL], "reason": choice.reason}
+        client = AsyncOpenAI(api_key=choice.api_key, base_url=choice.base_url, timeout=min(llm.timeout_s, 20),
+                             max_retries=0)
+        try:
+            models = await OpenAIModel(client, choice.model).list_models()
+            found = choice.model in models
+            return {"ok": True, "provider": "openai", "baseUrl": choice.base_url, "models": models,
+                    "model": choice.model, "modelListed": found}
+        except ProviderError as exc:
+            return {"ok": False, "provider": "openai", "baseUrl": choice.base_url, "error": exc.message,
+                    "code": exc.code, "models": list(choice.models)}
+        finally:
+            await client.close()
+
     async def list_models(self) -> dict[str, Any]:
         """Models the provider offers (or the preset list); says clearly why if the call fails."""
         choice = self.choice()

@@ -25,6 +25,7 @@ class StoryRepo:
         self,
         *,
         theme: str,
+        title: str = "",
         custom_theme: str | None,
         outline: str | None,
         language: str,
@@ -39,10 +40,10 @@ class StoryRepo:
         """Insert a new session and return it."""
         now = time.time()
         session_id = await self.db.execute(
-            "INSERT INTO story_sessions (theme, custom_theme, outline, language, mode, max_chapters,"
+            "INSERT INTO story_sessions (theme, title, custom_theme, outline, language, mode, max_chapters,"
             " num_choices, provider, model, seed, state, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (theme, custom_theme, outline, language, mode, max_chapters, num_choices, provider, model,
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (theme, title, custom_theme, outline, language, mode, max_chapters, num_choices, provider, model,
              seed, state, now, now),
         )
         session = await self.get_session(session_id)

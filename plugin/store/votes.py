@@ -130,7 +130,7 @@ class VoteRepo:
         """Most active voters, overall or in one session."""
         if session_id is None:
             rows = await self.db.fetchall(
-                "SELECT platform, user_id, nickname, votes, diamonds, likes, last_vote_at FROM story_viewer_stats"
+                "SELECT platform, user_id, nickname, votes, gifts, diamonds, likes, last_vote_at FROM story_viewer_stats"
                 " WHERE votes > 0 ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
                 (limit,),
             )
@@ -144,9 +144,23 @@ class VoteRepo:
             )
         return [
             {"platform": r["platform"], "userId": r["user_id"], "nickname": r["nickname"], "votes": r["votes"],
-             "lastVoteAt": r["last_vote_at"]}
+             "lastVoteAt": r["last_vote_at"],
+             **({"gifts": r["gifts"], "diamonds": r["diamonds"], "likes": r["likes"]} if session_id is None else {})}
             for r in rows
         ]
+
+    async def add_viewer_activity(self, rows: Sequence[tuple[str, str, str, int, int, int, int, int, int, float]]) -> None:
+        """Add up gifts, diamonds, likes, joins, follows and shares per viewer:
+        rows of (platform, user_id, nickname, gifts, diamonds, likes, joins, follows, shares, seen_at)."""
+        await self.db.executemany(
+            "INSERT INTO story_viewer_stats (platform, user_id, nickname, gifts, diamonds, likes, joins, follows,"
+            " shares, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (platform, user_id) DO UPDATE SET nickname = excluded.nickname,"
+            " gifts = gifts + excluded.gifts, diamonds = diamonds + excluded.diamonds,"
+            " likes = likes + excluded.likes, joins = joins + excluded.joins, follows = follows + excluded.follows,"
+            " shares = shares + excluded.shares, last_seen = excluded.last_seen",
+            [(*row[:9], row[9], row[9]) for row in rows],
+        )
 
     async def viewer_stats(self, platform: str, user_id: str) -> dict[str, Any] | None:
         """One viewer's lifetime stats."""

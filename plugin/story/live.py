@@ -53,12 +53,12 @@ def voting_view(current: OpenRound | None, now: float) -> dict[str, Any] | None:
         return None
     record, timer = current.record, current.timer
     return {
-        "chapterNumber": record.chapter_number,
+        **current.snapshot(),
         "choices": list(record.choices),
-        **current.tally.snapshot(),
         "endsAt": timer.ends_at_ms,
         "durationS": round(record.ends_at - record.started_at, 3),
-        "remainingMs": int(max(0.0, timer.ends_at - now) * 1000),
+        "remainingMs": int(timer.remaining() * 1000),
+        "paused": timer.paused_remaining is not None,
     }
 
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from plugin import events
-from plugin.chat.base import ChatMessage
+from plugin.chat.base import ChatMessage, Gift, Like
+from plugin.config import VotingSettings
 from plugin.store.records import BallotRow, JournalEntry, RoundRecord
 from plugin.store.votes import VoteRepo
 from plugin.voting.parse import DEFAULT_MAX_CHARS, EXACT_VOTES, parse_vote
 from plugin.voting.round import RoundTimer
-from plugin.voting.tally import Tally
+from plugin.voting.tally import Tally, ViewerKey
 
 log = logging.getLogger(__name__)
 Announce = Callable[[str, dict[str, object]], Awaitable[None]]
 FLUSH_INTERVAL_S = 0.05  # ballots reach SQLite within ~100 ms of arriving
 ANNOUNCE_INTERVAL_S = 0.1  # at most ~10 vote-updates a second, however fast chat runs
+
+
+RECENT_VOTERS = 5
 
 
 @dataclass(slots=True)
@@ -28,19 +33,30 @@ class OpenRound:
     record: RoundRecord
     tally: Tally
     timer: RoundTimer
+    recent: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=RECENT_VOTERS))
+    bonus: dict[ViewerKey, list[int]] = field(default_factory=dict)  # [diamonds, likes] given this round
 
     def snapshot(self) -> dict[str, object]:
-        """The vote-update payload."""
-        return {"chapterNumber": self.record.chapter_number, **self.tally.snapshot()}
+        """The vote-update payload, with the last few voters for the overlay's ticker."""
+        return {
+            "chapterNumber": self.record.chapter_number,
+            **self.tally.snapshot(),
+            "recent": [{"nickname": name, "choice": choice} for name, choice in self.recent],
+        }
 
 
 class VoteDesk:
     """Turns chat into ballots for the open round; owns the journal and announcer tasks."""
 
-    def __init__(self, repo: VoteRepo, announce: Announce, max_chars: int = DEFAULT_MAX_CHARS) -> None:
+    def __init__(self, repo: VoteRepo, announce: Announce, rules: VotingSettings | None = None) -> None:
         self.repo = repo
         self.announce = announce
-        self.max_chars = max_chars
+        self.max_chars = DEFAULT_MAX_CHARS
+        self.diamonds_per_vote = 0
+        self.likes_per_vote = 0
+        self.max_weight = 1
+        if rules is not None:
+            self.configure(rules)
         self.current: OpenRound | None = None
         self._pending: list[JournalEntry] = []
         self._dirty = False  # a wake-up is already on its way; spares two calls per ballot
@@ -49,6 +65,13 @@ class VoteDesk:
         self._wake_announcer = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.announced = 0
+
+    def configure(self, rules: VotingSettings) -> None:
+        """Apply voting settings (called again whenever they change)."""
+        self.max_chars = rules.max_message_chars
+        self.diamonds_per_vote = rules.diamonds_per_vote
+        self.likes_per_vote = rules.likes_per_vote
+        self.max_weight = rules.max_weight_per_viewer
 
     async def start(self) -> None:
         """Start the journal flusher and the coalescing announcer."""
@@ -90,17 +113,47 @@ class VoteDesk:
                 return False
         elif choice >= tally.num_choices:
             return False
-        if tally.cast((message.platform, message.user_id), choice, 1):
-            self._journal(message, choice, 1)
+        viewer = (message.platform, message.user_id)
+        weight = self._weight(current, viewer) if current.bonus else 1
+        if tally.cast(viewer, choice, weight):
+            self._journal(current, message, choice, weight)
         return True
 
-    def cast(self, tally: Tally, message: ChatMessage, choice: int, weight: int) -> None:
-        """Record a weighted ballot (gifts, likes) in the tally and the journal."""
-        if tally.cast((message.platform, message.user_id), choice, weight):
-            self._journal(message, choice, weight)
+    def gift(self, gift: Gift) -> None:
+        """Gifts add votes to the giver's choice (now, or when they vote this round)."""
+        if self.diamonds_per_vote:
+            self._add_bonus(gift, 0, gift.total_diamonds)
 
-    def _journal(self, message: ChatMessage, choice: int, weight: int) -> None:
+    def like(self, like: Like) -> None:
+        """Likes add votes to the liker's choice, like gifts."""
+        if self.likes_per_vote:
+            self._add_bonus(like, 1, like.count)
+
+    def _add_bonus(self, event: Gift | Like, slot: int, amount: int) -> None:
+        """Add diamonds (slot 0) or likes (slot 1) to a viewer's round bonus and re-weigh their ballot."""
+        current = self.current
+        if current is None or amount <= 0:
+            return
+        viewer = (event.platform, event.user_id)
+        current.bonus.setdefault(viewer, [0, 0])[slot] += amount
+        ballot = current.tally.choice_of(viewer)
+        if ballot is not None:
+            weight = self._weight(current, viewer)
+            if current.tally.cast(viewer, ballot[0], weight):
+                self._journal(current, event, ballot[0], weight)
+
+    def _weight(self, current: OpenRound, viewer: ViewerKey) -> int:
+        """1 plus the votes a viewer's gifts and likes earned this round, capped."""
+        bonus = current.bonus.get(viewer)
+        if bonus is None:
+            return 1
+        extra = (bonus[0] // self.diamonds_per_vote if self.diamonds_per_vote else 0) + (
+            bonus[1] // self.likes_per_vote if self.likes_per_vote else 0)
+        return max(1, min(self.max_weight, 1 + extra))
+
+    def _journal(self, current: OpenRound, message: ChatMessage | Gift | Like, choice: int, weight: int) -> None:
         """Queue a changed ballot for SQLite and ask for a flush and an announcement."""
+        current.recent.append((message.nickname or message.user_id, choice))
         self._pending.append(
             (message.platform, message.user_id, message.nickname, choice, weight, message.msg_id, message.ts)
         )

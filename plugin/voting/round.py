@@ -19,6 +19,7 @@ class RoundTimer:
         self._forced = asyncio.Event()
         self._changed = asyncio.Event()
         self.forced_choice: int | None = None
+        self.paused_remaining: float | None = None  # set while the clock is stopped (the LIVE ended)
 
     @property
     def ends_at_ms(self) -> int:
@@ -26,8 +27,23 @@ class RoundTimer:
         return int(self.ends_at * 1000)
 
     def remaining(self) -> float:
-        """Seconds left (never negative)."""
+        """Seconds left (never negative); frozen while paused."""
+        if self.paused_remaining is not None:
+            return self.paused_remaining
         return max(0.0, self.ends_at - self.clock.now())
+
+    def pause(self) -> None:
+        """Stop the countdown where it is."""
+        if self.paused_remaining is None:
+            self.paused_remaining = self.remaining()
+            self._changed.set()
+
+    def resume(self) -> None:
+        """Restart the countdown with the time that was left."""
+        if self.paused_remaining is not None:
+            self.ends_at = self.clock.now() + self.paused_remaining
+            self.paused_remaining = None
+            self._changed.set()
 
     def extend_to(self, ends_at: float) -> None:
         """Move the end (later or earlier) and wake the waiter to re-check."""
@@ -50,14 +66,12 @@ class RoundTimer:
             if self._forced.is_set():
                 return "forced"
             remaining = self.ends_at - self.clock.now()
-            if remaining <= 0:
+            if remaining <= 0 and self.paused_remaining is None:
                 return "timer"
             self._changed.clear()
-            waiters = {
-                asyncio.ensure_future(self.clock.sleep(remaining)),
-                asyncio.ensure_future(self._forced.wait()),
-                asyncio.ensure_future(self._changed.wait()),
-            }
+            waiters = {asyncio.ensure_future(self._forced.wait()), asyncio.ensure_future(self._changed.wait())}
+            if self.paused_remaining is None:
+                waiters.add(asyncio.ensure_future(self.clock.sleep(remaining)))
             try:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             finally:

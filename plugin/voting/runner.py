@@ -1,0 +1,133 @@
+"""Runs one vote at a time: open (or resume) it, extend or pause it, close it with a winner."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from plugin import events
+from plugin.chat.base import StreamStatus
+from plugin.clock import Clock
+from plugin.services.configuration import ConfigService
+from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, SessionRecord
+from plugin.store.votes import VoteRepo
+from plugin.voting.desk import OpenRound, VoteDesk
+from plugin.voting.round import RoundTimer
+from plugin.voting.tally import Outcome, pick_winner, round_rng
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class VoteRunner:
+    """The voting half of the story loop, plus what admins and moderators may do to an open vote."""
+
+    def __init__(self, *, votes: VoteRepo, desk: VoteDesk, emit: Emit, clock: Clock, config: ConfigService) -> None:
+        self.votes, self.desk, self.emit, self.clock, self.config = votes, desk, emit, clock, config
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def run(
+        self,
+        session: SessionRecord,
+        chapter: ChapterRecord,
+        vote: RoundRecord | None,
+        on_open: Callable[[], Awaitable[Any]],
+        state_after: Callable[[], Awaitable[str]],
+    ) -> dict[str, Any]:
+        """Open (or resume) the vote on a chapter, wait for it to close, record the winner; returns the result.
+
+        `on_open` runs once the round is persisted and counting; `state_after` names the session's next state.
+        """
+        voting = self.config.settings.voting
+        restored = []
+        if vote is None:
+            now = self.clock.now()
+            vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now, now + voting.duration_s)
+        else:
+            restored = await self.votes.ballots(vote.id)
+        timer = RoundTimer(self.clock, vote.ends_at)
+        current = self.desk.open(vote, timer, restored)
+        await on_open()
+        if session.end_requested:
+            timer.force()
+        await self.announce(current)
+        extensions = vote.extensions
+        while await timer.wait() == "timer" and current.tally.voters < voting.min_votes \
+                and extensions < voting.max_extensions:
+            extensions += 1
+            timer.extend_to(self.clock.now() + voting.duration_s)
+            await self.votes.extend_round(vote.id, timer.ends_at, extensions)
+            await self.announce(current, extended=True)
+        await self.desk.close()
+        tally = current.tally
+        outcome = (
+            Outcome(timer.forced_choice, "admin") if timer.forced_choice is not None
+            else pick_winner(tally.weights, voting.tie_break, voting.no_votes,
+                             round_rng(session.id, chapter.number, session.seed))
+        )
+        counts = [ChoiceCount(i, text, tally.votes[i], tally.weights[i]) for i, text in enumerate(vote.choices)]
+        await self.votes.close_round(vote, outcome.index, outcome.reason, counts, await state_after())
+        result = {
+            "sessionId": session.id, "chapterNumber": chapter.number, "winnerIndex": outcome.index,
+            "winnerText": vote.choices[outcome.index], "choices": list(vote.choices), "reason": outcome.reason,
+            **tally.snapshot(),
+        }
+        await self.emit(events.VOTING_ENDED, result)
+        return result
+
+    async def announce(self, current: OpenRound, extended: bool = False) -> None:
+        """Tell overlays a vote is open (or resumed, or extended), with the server's end time and counts."""
+        vote, timer = current.record, current.timer
+        await self.emit(events.VOTING_STARTED, {
+            "sessionId": vote.session_id, "chapterNumber": vote.chapter_number, "choices": list(vote.choices),
+            **current.tally.snapshot(),
+            "endsAt": timer.ends_at_ms, "durationS": round(timer.ends_at - vote.started_at, 3),
+            "extended": extended, "paused": timer.paused_remaining is not None,
+            "serverTime": int(self.clock.now() * 1000),
+        })
+
+    async def force_end(self, choice: int | None = None) -> bool:
+        """Close the open vote now (optionally dictating the winner); False if none is open."""
+        if self.desk.current is None:
+            return False
+        self.desk.current.timer.force(choice)
+        return True
+
+    async def extend(self, seconds: float) -> bool:
+        """Give the open vote more time (a moderator's !extend); False if none is open."""
+        current = self.desk.current
+        if current is None:
+            return False
+        timer = current.timer
+        if timer.paused_remaining is not None:
+            timer.paused_remaining += seconds
+        else:
+            timer.extend_to(max(timer.ends_at, self.clock.now()) + seconds)
+        await self.votes.extend_round(current.record.id, timer.ends_at, current.record.extensions)
+        await self.announce(current, extended=True)
+        return True
+
+    def on_stream_status(self, status: StreamStatus, then: Callable[[], Awaitable[None]]) -> None:
+        """The LIVE ended: hold the countdown; the stream is back: let it run again. `then` re-sends state."""
+        current = self.desk.current
+        if current is None or status.status == "disconnected":
+            return
+        if status.status == "live_ended":
+            current.timer.pause()
+        else:
+            current.timer.resume()
+        self._spawn(self._announce_pause(current, then))
+
+    async def _announce_pause(self, current: OpenRound, then: Callable[[], Awaitable[None]]) -> None:
+        """Persist the (possibly moved) end of the vote and tell everyone."""
+        await self.votes.extend_round(current.record.id, current.timer.ends_at, current.record.extensions)
+        await self.announce(current, extended=True)
+        await then()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a small follow-up task we keep a reference to."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
