@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
+from tests.support.browser import launch
 from tests.support.harness import Running, make_settings, start_server
 
 StartServer = Callable[..., Awaitable[Running]]
@@ -26,3 +28,12 @@ async def serve(tmp_path: Path) -> AsyncIterator[StartServer]:
     yield _start
     for running in reversed(started):
         await running.stop()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Debian Chromium for overlay and admin tests."""
+    async with async_playwright() as playwright:
+        chromium = await launch(playwright)
+        yield chromium
+        await chromium.close()

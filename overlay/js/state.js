@@ -1,0 +1,271 @@
+// The overlay's picture of the story: a copy of the last story:state, moved forward by each event.
+// story:state is the truth and replaces everything; events only patch it. Every reader guards
+// against missing fields, because one bad payload must never break the page.
+
+const SCREENS = ["waiting", "generating", "chapter", "voting", "result", "ended"];
+const GENERATING_MIN_MS = 1800; // the writing animation stays up at least this long (no flashes)
+
+export const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+export const str = (v) => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
+export const int = (v) => (Number.isFinite(Number(v)) ? Math.max(0, Math.round(Number(v))) : 0);
+const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const list = (v) => (Array.isArray(v) ? v : []);
+
+export function createStore(holdMs) {
+  return {
+    holdMs,
+    offset: 0, // serverTime - Date.now()
+    state: "idle",
+    session: null,
+    chapter: null, // {chapterNumber, title, content, choices, isFinal, streaming, parentChoice}
+    voting: null, // {chapterNumber, choices, counts, total, voters, endsAt, durationS, extended}
+    recent: [],
+    lastResult: null,
+    lastChoices: [], // choices of the vote that just closed (lastResult has only the winner's text)
+    recap: null,
+    error: null,
+    generation: null, // {purpose, chapterNumber, isFinal, parentChoice}
+    images: new Map(), // chapterNumber -> same-origin URL
+    sessionId: null,
+    // presentation timing
+    screen: "waiting",
+    screenSince: 0,
+    resultUntil: 0,
+    finalPending: false, // the final chapter arrived live: it gets its time on screen before "The End"
+    finalReadyAt: 0,
+  };
+}
+
+function chapterFrom(raw) {
+  if (!isObj(raw)) return null;
+  return {
+    chapterNumber: int(raw.chapterNumber),
+    title: str(raw.title),
+    content: str(raw.content),
+    choices: list(raw.choices).map(str),
+    isFinal: Boolean(raw.isFinal),
+    streaming: raw.streaming === undefined ? false : Boolean(raw.streaming),
+    parentChoice: raw.parentChoice == null ? "" : str(raw.parentChoice),
+  };
+}
+
+function votingFrom(raw, serverTime, now) {
+  if (!isObj(raw)) return null;
+  const choices = list(raw.choices).map(str);
+  let endsAt = num(raw.endsAt);
+  if (endsAt === null && num(raw.remainingMs) !== null && num(serverTime) !== null) endsAt = serverTime + raw.remainingMs;
+  if (endsAt === null && num(raw.remainingMs) !== null) endsAt = now + raw.remainingMs;
+  return {
+    chapterNumber: int(raw.chapterNumber),
+    choices,
+    counts: choices.map((_, i) => int(list(raw.counts)[i])),
+    total: raw.total === undefined ? null : int(raw.total),
+    voters: int(raw.voters),
+    endsAt,
+    durationS: num(raw.durationS),
+    extended: Boolean(raw.extended),
+  };
+}
+
+function noteSession(store, id) {
+  if (id === undefined || id === null) return;
+  if (store.sessionId !== null && store.sessionId !== id) store.images.clear();
+  store.sessionId = id;
+}
+
+function syncOffset(store, serverTime) {
+  if (num(serverTime) !== null) store.offset = serverTime - Date.now();
+}
+
+/** story:state: replace the picture (presentation timers stay, so a hold is not cut short). */
+export function applyState(store, s) {
+  if (!isObj(s)) return;
+  syncOffset(store, s.serverTime);
+  store.state = str(s.state) || "idle";
+  store.session = isObj(s.session) ? s.session : null;
+  noteSession(store, store.session ? store.session.id : null);
+  store.chapter = chapterFrom(s.chapter);
+  const voting = votingFrom(s.voting, s.serverTime, Date.now() + store.offset);
+  if (!voting || !store.voting || voting.chapterNumber !== store.voting.chapterNumber) store.recent = [];
+  store.voting = voting;
+  store.lastResult = isObj(s.lastResult) ? s.lastResult : null;
+  if (store.voting) store.lastChoices = store.voting.choices;
+  store.recap = isObj(s.recap) ? s.recap : null;
+  store.error = isObj(s.error) ? s.error : null;
+  const imageUrl = isObj(s.chapter) ? s.chapter.imageUrl || s.chapter.image : null;
+  if (store.chapter && typeof imageUrl === "string") store.images.set(store.chapter.chapterNumber, imageUrl);
+  if (!["outlining", "writing", "final"].includes(store.state)) store.generation = null;
+  if (store.state !== "final" && store.state !== "ended") store.finalPending = false;
+}
+
+/** Apply one server event; returns false when it was ignored (stale or malformed). */
+export function applyEvent(store, name, e) {
+  if (!isObj(e)) return false;
+  const now = Date.now();
+  switch (name) {
+    case "story:generation-started": {
+      noteSession(store, e.sessionId);
+      const purpose = str(e.purpose) || "chapter";
+      store.generation = { purpose, chapterNumber: int(e.chapterNumber), isFinal: Boolean(e.isFinal),
+        parentChoice: e.parentChoice == null ? "" : str(e.parentChoice) };
+      store.state = purpose === "outline" ? "outlining" : purpose === "final" || e.isFinal ? "final" : "writing";
+      store.voting = null;
+      store.recent = [];
+      if (purpose !== "outline") {
+        store.chapter = { chapterNumber: int(e.chapterNumber), title: "", content: "", choices: [],
+          isFinal: Boolean(e.isFinal), streaming: true, parentChoice: store.generation.parentChoice };
+      }
+      return true;
+    }
+    case "story:chapter-token": {
+      const ch = store.chapter;
+      if (!ch || !ch.streaming || int(e.chapterNumber) !== ch.chapterNumber || typeof e.delta !== "string") return false;
+      ch.content += e.delta;
+      return true;
+    }
+    case "story:chapter-reset": {
+      const ch = store.chapter;
+      if (!ch || int(e.chapterNumber) !== ch.chapterNumber) return false;
+      ch.content = "";
+      return true;
+    }
+    case "story:chapter-ready": {
+      noteSession(store, e.sessionId);
+      const ch = chapterFrom({ ...e, streaming: false });
+      if (store.chapter && ch.chapterNumber < store.chapter.chapterNumber) return false;
+      store.chapter = ch;
+      store.generation = null;
+      if (ch.isFinal && store.holdMs > 0) {
+        store.finalPending = true;
+        store.finalReadyAt = now;
+      }
+      return true;
+    }
+    case "story:voting-started": {
+      syncOffset(store, e.serverTime);
+      const v = votingFrom(e, e.serverTime, now + store.offset);
+      if (!v) return false;
+      if (!store.voting || store.voting.chapterNumber !== v.chapterNumber) store.recent = [];
+      if (!v.choices.length && store.chapter) v.choices = store.chapter.choices.slice();
+      store.voting = v;
+      store.lastChoices = v.choices;
+      store.state = "voting";
+      store.generation = null;
+      store.resultUntil = 0;
+      return true;
+    }
+    case "story:vote-update": {
+      const v = store.voting;
+      if (!v || int(e.chapterNumber) !== v.chapterNumber) return false;
+      if (Array.isArray(e.counts)) v.counts = v.choices.map((_, i) => int(e.counts[i]));
+      if (e.total !== undefined) v.total = int(e.total);
+      if (e.voters !== undefined) v.voters = int(e.voters);
+      if (Array.isArray(e.recent)) store.recent = e.recent.filter(isObj);
+      return true;
+    }
+    case "story:voting-ended": {
+      if (store.voting && store.voting.chapterNumber === int(e.chapterNumber)) store.lastChoices = store.voting.choices;
+      else if (store.chapter && store.chapter.chapterNumber === int(e.chapterNumber)) store.lastChoices = store.chapter.choices;
+      store.lastResult = e;
+      store.voting = null;
+      store.state = "resolving"; // local only: the next story:state or generation-started moves on
+      store.resultUntil = now + store.holdMs;
+      return true;
+    }
+    case "story:ended": {
+      store.state = "ended";
+      store.voting = null;
+      store.generation = null;
+      if (isObj(e.recap)) store.recap = e.recap;
+      if (store.chapter) store.chapter.streaming = false;
+      return true;
+    }
+    case "story:image-updated": {
+      if (typeof e.url !== "string" || !e.url) return false;
+      store.images.set(int(e.chapterNumber), e.url);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** The screen the data calls for, before presentation holds. */
+export function deriveScreen(store, state = store.state) {
+  const ch = store.chapter;
+  const result = store.lastResult;
+  const resultForShown = result && ch && int(result.chapterNumber) === ch.chapterNumber;
+  switch (state) {
+    case "idle":
+      return "waiting";
+    case "ended":
+      return "ended";
+    case "outlining":
+      return "generating";
+    case "voting":
+      return store.voting ? "voting" : ch ? "chapter" : "generating";
+    case "waiting": // manual mode: the vote is closed, the streamer has not moved on yet
+      return result ? "result" : ch ? "chapter" : "waiting";
+    case "resolving":
+      return result ? "result" : "generating";
+    case "writing":
+    case "final":
+      if (!ch || resultForShown) return "generating";
+      return ch.content || !ch.streaming ? "chapter" : "generating";
+    case "error": {
+      const step = isObj(store.error) ? str(store.error.step) : "";
+      if (step && step !== "error") return deriveScreen(store, step);
+      return ch ? "chapter" : store.session ? "generating" : "waiting";
+    }
+    default:
+      return null;
+  }
+}
+
+/** Can this screen be drawn from what we know? */
+function drawable(store, screen) {
+  if (screen === "voting") return Boolean(store.voting);
+  if (screen === "result") return Boolean(store.lastResult);
+  if (screen === "chapter") return Boolean(store.chapter);
+  if (screen === "ended") return Boolean(store.recap) || store.state === "ended";
+  return SCREENS.includes(screen);
+}
+
+/**
+ * The screen to show now, with holds: the winner stays up for a few seconds, the writing
+ * animation is never a flash, and the final chapter stays readable before "The End".
+ * Returns {screen, recheckInMs}.
+ */
+export function chooseScreen(store, now = Date.now()) {
+  const current = store.screen;
+  let want = deriveScreen(store);
+  if (store.state === "error" && current !== "waiting" && drawable(store, current)) want = current;
+  if (!want || !drawable(store, want)) want = drawable(store, current) ? current : "waiting";
+  const ch = store.chapter;
+  let later = 0; // ask to be called again even without events
+  if (want === "ended" && store.finalPending && ch && ch.isFinal && ch.content) {
+    if (current === "chapter") {
+      const until = Math.max(store.screenSince, store.finalReadyAt) + Math.min(2 * store.holdMs, 30000);
+      if (now < until) return { screen: current, recheckInMs: until - now + 20 };
+      store.finalPending = false;
+    } else {
+      want = "chapter"; // show the final chapter first (after any result or writing hold)
+      later = Math.min(2 * store.holdMs, 30000) + 20;
+    }
+  }
+  let until = 0;
+  if (current === "result" && (want === "generating" || want === "chapter") && now < store.resultUntil && store.lastResult) {
+    until = store.resultUntil;
+  } else if (current === "generating" && (want === "chapter" || want === "voting") && now < store.screenSince + GENERATING_MIN_MS) {
+    until = store.screenSince + GENERATING_MIN_MS;
+  }
+  if (until) return { screen: current, recheckInMs: until - now + 20 };
+  return { screen: want, recheckInMs: later };
+}
+
+export function setScreen(store, screen, now = Date.now()) {
+  if (store.screen !== screen) {
+    store.screen = screen;
+    store.screenSince = now;
+  }
+}

@@ -1,0 +1,130 @@
+// The vote panel: one row per choice (label, text, live bar, count, percentage), the total,
+// the recent-voters ticker, and the winner highlight once the vote closes.
+
+import { $, el, setText, letter, commandList } from "./dom.js";
+import { int, str, isObj } from "./state.js";
+
+const TICKER_SIZE = 3;
+const REASONS = {
+  tie: "A tie, settled by fate",
+  no_votes: "No votes this time, so fate decided",
+  admin: "Picked by the streamer",
+};
+
+export function createVotes() {
+  const box = $("choices");
+  const panel = $("vote-panel");
+  let shownKey = null;
+  let rows = [];
+  let tickerHead = "";
+
+  function buildRows(choices) {
+    const key = choices.join("\u0000");
+    if (key === shownKey) return;
+    shownKey = key;
+    rows = choices.map((text, i) => {
+      const row = el("div", "choice");
+      row.dataset.index = String(i);
+      const main = el("div", "choice-main");
+      const bar = el("div", "bar");
+      const fill = el("div", "bar-fill");
+      bar.append(fill);
+      main.append(el("div", "choice-text", text), bar);
+      const stats = el("div", "choice-stats");
+      const count = el("span", "choice-count", "0");
+      const pct = el("span", "choice-pct", "0%");
+      stats.append(count, pct);
+      row.append(el("span", "choice-label", `!${letter(i)}`), main, stats);
+      return { row, fill, count, pct };
+    });
+    box.replaceChildren(...rows.map((r) => r.row));
+    box.classList.toggle("many", choices.length > 4);
+    const wide = document.body.dataset.voting === "bottom" && document.body.dataset.layout === "landscape";
+    const n = choices.length;
+    box.style.setProperty("--cols", String(wide ? (n <= 3 ? Math.max(1, n) : n === 4 ? 2 : 3) : 1));
+    panel.classList.remove("compact");
+    requestAnimationFrame(fit);
+  }
+
+  /** Shrink long choice lists until the panel fits its column. */
+  function fit() {
+    if (!rows.length || panel.classList.contains("compact")) return;
+    if (panel.scrollHeight > panel.clientHeight + 1) panel.classList.add("compact");
+  }
+
+  function fillCounts(counts, total, winner) {
+    const sum = counts.reduce((a, b) => a + b, 0);
+    const all = total === null || total === undefined ? sum : Math.max(int(total), sum);
+    const best = Math.max(0, ...counts);
+    rows.forEach((r, i) => {
+      const c = int(counts[i]);
+      const pct = all > 0 ? Math.round((c * 100) / all) : 0;
+      setText(r.count, c);
+      setText(r.pct, `${pct}%`);
+      if (r.fill.style.width !== `${pct}%`) r.fill.style.width = `${pct}%`;
+      r.row.classList.toggle("leading", winner === null && best > 0 && c === best);
+      r.row.classList.toggle("winner", winner !== null && i === winner);
+      r.row.classList.toggle("dimmed", winner !== null && i !== winner);
+    });
+    setText($("total-votes"), all);
+    setText($("total-label"), all === 1 ? "vote" : "votes");
+  }
+
+  function renderTicker(recent, choicesCount) {
+    const list = $("recent-voters");
+    const items = (Array.isArray(recent) ? recent : [])
+      .filter(isObj)
+      .slice(-TICKER_SIZE)
+      .reverse()
+      .map((v) => {
+        const raw = v.choice;
+        const idx = typeof raw === "number" ? raw : /^[a-z]$/i.test(str(raw)) ? str(raw).toLowerCase().charCodeAt(0) - 97 : int(raw);
+        return { who: str(v.nickname).trim() || "Someone", pick: idx >= 0 && idx < Math.max(choicesCount, 1) ? letter(idx).toUpperCase() : "?" };
+      });
+    const head = items.length ? `${items[0].who}\u0000${items[0].pick}\u0000${items.length}` : "";
+    const signature = items.map((v) => `${v.who}\u0000${v.pick}`).join("\u0001");
+    if (list.dataset.sig === signature) return;
+    list.dataset.sig = signature;
+    list.replaceChildren(...items.map((v, i) => {
+      const li = el("li");
+      li.append(el("span", "who", v.who), document.createTextNode(" voted "), el("span", "pick", v.pick));
+      if (i === 0 && head !== tickerHead) li.classList.add("fresh");
+      return li;
+    }));
+    tickerHead = head;
+  }
+
+  return {
+    /** Live voting: bars, counts, ticker. */
+    renderVoting(store) {
+      const v = store.voting;
+      if (!v) return;
+      buildRows(v.choices);
+      fillCounts(v.counts, v.total, null);
+      renderTicker(store.recent, v.choices.length);
+      setText($("vote-title"), v.extended ? "Vote extended!" : "Vote in chat!");
+      setText($("vote-hint"), v.choices.length ? `Type ${commandList(v.choices.length)}` : "");
+    },
+
+    /** The closed vote: the winner highlighted, the others dimmed, "Chosen: ...". */
+    renderResult(store) {
+      const r = store.lastResult;
+      if (!isObj(r)) return;
+      const number = int(r.chapterNumber);
+      let choices = store.lastChoices;
+      if ((!choices || !choices.length) && store.chapter && store.chapter.chapterNumber === number) choices = store.chapter.choices;
+      const winner = Number.isInteger(r.winnerIndex) ? r.winnerIndex : -1;
+      if (!choices || !choices.length) choices = [str(r.winnerText)];
+      buildRows(choices);
+      const counts = choices.map((_, i) => int(Array.isArray(r.counts) ? r.counts[i] : 0));
+      fillCounts(counts, r.total, choices.length === 1 && winner >= 0 ? 0 : winner);
+      const text = str(r.winnerText) || (winner >= 0 ? str(choices[winner]) : "");
+      setText($("result-text"), `Chosen: ${text}`);
+      setText($("result-note"), REASONS[str(r.reason)] || "");
+      setText($("vote-title"), str(r.reason) === "admin" ? "The streamer decided!" : "The audience has chosen!");
+      setText($("vote-hint"), "");
+    },
+
+    fit,
+  };
+}
