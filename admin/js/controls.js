@@ -1,0 +1,169 @@
+// Live controls: choices with vote bars (and "pick" buttons), the last result, recent voters,
+// and the Next chapter / Force vote end / End story buttons.
+"use strict";
+(() => {
+  const A = window.Admin;
+  const { $, el, fill, fmt } = A;
+  const list = $("live-choices"), totals = $("live-totals"), lastResult = $("last-result");
+  const recent = $("recent-votes"), ack = $("force-end-ack");
+  const nextBtn = $("next-button"), forceBtn = $("force-end-button"), endBtn = $("end-button");
+  const confirmBox = $("end-confirm");
+  let signature = "";
+  let rows = [];
+  let pending = false;  // a command is in flight: keep buttons disabled until it answers
+
+  const REASONS = { votes: "most votes", tie: "a tie, broken by the tie rule", no_votes: "no votes, picked by the no-votes rule",
+    admin: "picked by you" };
+
+  function view(m) {
+    const c = m.chapter;
+    const choices = (m.voting && m.voting.choices) || (c && c.choices) || [];
+    const number = m.voting ? m.voting.chapterNumber : c ? c.number : 0;
+    const result = m.lastResult && m.lastResult.chapterNumber === number ? m.lastResult : null;
+    const kept = m.lastCounts && m.lastCounts.chapterNumber === number ? m.lastCounts : null;
+    const counts = (m.voting && m.voting.counts) || (result && result.counts) || (kept && kept.counts) || choices.map(() => 0);
+    const total = counts.reduce((a, b) => a + (b || 0), 0);
+    const voters = m.voting ? m.voting.voters : result ? result.voters : kept ? kept.voters : 0;
+    return { choices, number, counts, total, result, voters };
+  }
+
+  function build(v) {
+    rows = v.choices.map((text, i) => {
+      const count = el("span", { class: "count", text: "0" });
+      const unit = el("span", { class: "unit", text: " votes · " });
+      const pct = el("span", { class: "pct", text: "0%" });
+      const bar = el("span", { class: "bar-fill" });
+      const pick = el("button", { type: "button", class: "pick-choice small ghost", text: "Pick",
+        title: `Close the vote and continue with ${fmt.letter(i)}`, data: { index: String(i) },
+        on: { click: A.guard(() => command(pick, "next-chapter", { choiceIndex: i }, `Pick ${fmt.letter(i)}`,
+          `Continuing with ${fmt.letter(i)}`), "pick") } });
+      const li = el("li", { class: "live-choice", data: { index: String(i) } },
+        el("div", { class: "choice-head" },
+          el("span", { class: "letter", text: fmt.letter(i), title: `Viewers vote !${fmt.letter(i).toLowerCase()}` }),
+          el("span", { class: "choice-text", text }),
+          pick),
+        el("div", { class: "bar" }, bar),
+        el("div", { class: "choice-nums" }, count, unit, pct));
+      return { li, count, unit, pct, bar, pick };
+    });
+    if (rows.length) fill(list, rows.map((r) => r.li));
+    else fill(list, el("li", { class: "muted empty-choices", text: "Choices appear when the chapter is written." }));
+  }
+
+  function update(m) {
+    const v = view(m);
+    const sig = `${v.number}\u0000${v.choices.join("\u0000")}`;
+    if (sig !== signature) { signature = sig; build(v); }
+    const max = Math.max(0, ...v.counts);
+    const winner = v.result ? v.result.winnerIndex : null;
+    rows.forEach((r, i) => {
+      const n = v.counts[i] || 0;
+      const p = fmt.pct(n, v.total);
+      r.count.textContent = String(n);
+      r.unit.textContent = n === 1 ? " vote · " : " votes · ";
+      r.pct.textContent = `${p}%`;
+      r.bar.style.width = `${p}%`;
+      r.li.classList.toggle("leading", m.state === "voting" && n > 0 && n === max);
+      r.li.classList.toggle("winner", winner === i);
+      r.pick.disabled = pending || !(m.state === "voting" || m.state === "waiting");
+      r.pick.hidden = !(m.state === "voting" || m.state === "waiting");
+    });
+    totals.textContent = v.choices.length
+      ? `${fmt.plural(v.total, "vote")} from ${fmt.plural(v.voters || 0, "viewer")}${m.state === "voting" ? " so far" : ""}`
+      : "";
+    renderLastResult(m.lastResult);
+    renderRecent(m.recent || []);
+    renderButtons(m);
+  }
+
+  function renderLastResult(r) {
+    lastResult.hidden = !r;
+    if (!r) return;
+    const counts = r.counts || [];
+    const n = counts[r.winnerIndex] || 0;
+    fill(lastResult,
+      el("span", { class: "muted", text: `Chapter ${r.chapterNumber} result: ` }),
+      el("strong", { text: `${fmt.letter(r.winnerIndex)} — ${r.winnerText || ""}` }),
+      el("span", { class: "muted", text: ` · ${n} of ${fmt.plural(r.total || 0, "vote")} · ${REASONS[r.reason] || r.reason}` }));
+  }
+
+  function renderRecent(items) {
+    if (!items.length) { fill(recent, el("li", { class: "muted", text: "No votes yet" })); return; }
+    fill(recent, items.slice(-8).reverse().map((r) =>
+      el("li", {}, el("span", { class: "nick", text: r.nickname || "?" }), " → ",
+        el("strong", { text: fmt.letter(r.choice || 0) }))));
+  }
+
+  function renderButtons(m) {
+    const known = m.known;
+    const running = A.live.isRunning();
+    nextBtn.disabled = pending || (known && !["voting", "waiting", "error"].includes(m.state));
+    nextBtn.textContent = m.state === "voting" ? "Close vote & continue" : m.state === "error" ? "Retry now" : "Next chapter";
+    forceBtn.disabled = pending || (known && m.state !== "voting");
+    endBtn.disabled = pending || (known && !running);
+    if (known && !running) hideConfirm();
+  }
+
+  /** POST a story command; the button is disabled until the server answers. */
+  async function command(button, path, body, label, success) {
+    pending = true;
+    renderButtons(A.live.model);
+    try {
+      await A.busy(button, A.api.post(path, body, { label }));
+      A.notify.info(success);
+    } finally {
+      pending = false;
+      update(A.live.model);
+    }
+  }
+
+  function hideConfirm() {
+    confirmBox.hidden = true;
+    endBtn.setAttribute("aria-expanded", "false");
+  }
+
+  nextBtn.addEventListener("click", A.guard(() =>
+    command(nextBtn, "next-chapter", {}, "Next chapter", "Moving on to the next chapter"), "next"));
+
+  endBtn.addEventListener("click", () => {
+    confirmBox.hidden = !confirmBox.hidden;
+    endBtn.setAttribute("aria-expanded", String(!confirmBox.hidden));
+    if (!confirmBox.hidden) $("end-confirm-final").focus();
+  });
+  $("end-cancel").addEventListener("click", hideConfirm);
+  $("end-confirm-final").addEventListener("click", A.guard(async () => {
+    hideConfirm();
+    await command(endBtn, "end", { final: true }, "End story", "Ending: writing a short final chapter");
+  }, "end"));
+  $("end-confirm-now").addEventListener("click", A.guard(async () => {
+    hideConfirm();
+    await command(endBtn, "end", { final: false }, "End story now", "Story ended");
+  }, "end-now"));
+
+  forceBtn.addEventListener("click", async () => {
+    ack.textContent = "Closing the vote…";
+    ack.dataset.kind = "";
+    forceBtn.disabled = true;
+    try {
+      const reply = await A.socket.forceVoteEnd();
+      const time = new Date().toLocaleTimeString();
+      if (reply.ok) {
+        ack.textContent = `Server: vote closed (${time}).`;
+        ack.dataset.kind = "ok";
+      } else {
+        ack.textContent = `Server: ${reply.error || "there was no open vote"} (${time}).`;
+        ack.dataset.kind = "warn";
+        if (reply.error) A.notify.error(`Force vote end: ${reply.error}`);
+      }
+    } catch (err) {
+      ack.textContent = "";
+      A.notify.error(`Force vote end: ${err.message}`);
+    } finally {
+      renderButtons(A.live.model);
+    }
+  });
+
+  A.bus.on("story:voting-started", () => { ack.textContent = ""; ack.dataset.kind = ""; });
+  A.bus.on("live:changed", update);
+  update(A.live.model);
+})();

@@ -1,0 +1,299 @@
+// Live view: one model of what is happening, fed by socket events; renders the state line,
+// the progress indicator, the streaming chapter, the countdown, errors and the recap.
+"use strict";
+(() => {
+  const A = window.Admin;
+  const { $, el, fill, fmt } = A;
+  const stateLine = $("live-state"), headerState = $("header-state");
+  const progress = $("progress"), progressText = $("progress-text");
+  const titleNode = $("live-text").querySelector(".live-title");
+  const prose = $("live-text").querySelector(".live-prose");
+  const liveText = $("live-text"), empty = $("live-empty"), recapBox = $("live-recap");
+  const sessionLine = $("live-session"), countdown = $("live-countdown"), countdownFill = $("countdown-fill");
+  const errorBox = $("story-error"), keyBox = $("key-rejected"), headerKey = $("header-key-rejected");
+  const writer = $("writer-label");
+  // Built once, updated in place: the ticker re-renders 4x a second and must not replace the button.
+  const errParts = {
+    what: el("strong"), message: el("span"), retry: el("span", { class: "retry" }),
+  };
+  fill(errorBox, errParts.what, errParts.message, errParts.retry,
+    el("span", { class: "muted small", text: " (Next chapter retries at once.)" }));
+  const GENERATING = new Set(["outlining", "writing", "final"]);
+  const RUNNING = new Set(["outlining", "writing", "voting", "waiting", "final", "error"]);
+
+  const m = {
+    known: false, state: "idle", session: null, chapter: null, voting: null, lastResult: null,
+    error: null, errorAt: 0, recap: null, generating: false, gen: null, llm: null, offset: 0, recent: [],
+    lastCounts: null,  // {chapterNumber, counts, voters}: the latest tally seen, kept after the vote closes
+  };
+  const keepCounts = (v) => { if (v) m.lastCounts = { chapterNumber: v.chapterNumber, counts: [...(v.counts || [])], voters: v.voters || 0 }; };
+
+  const serverNow = () => Date.now() + m.offset;
+  const remainingMs = () => (m.voting ? Math.max(0, m.voting.endsAt - serverNow()) : 0);
+  const isRunning = () => RUNNING.has(m.state);
+
+  function chapterFrom(c) {
+    return {
+      number: c.chapterNumber, title: c.title || "", content: c.content || "", choices: c.choices || [],
+      isFinal: Boolean(c.isFinal), streaming: Boolean(c.streaming), parentChoice: c.parentChoice || null,
+    };
+  }
+
+  function writingNumber() {
+    if (m.gen && m.gen.purpose !== "outline") return m.gen.chapterNumber;
+    if (!m.chapter) return 1;
+    return m.chapter.streaming ? m.chapter.number : m.chapter.number + 1;
+  }
+
+  function stateWords() {
+    switch (m.state) {
+      case "idle": return "No story running";
+      case "outlining": return "Planning the story…";
+      case "writing": return `Writing chapter ${writingNumber()}…`;
+      case "final": return "Writing the final chapter…";
+      case "voting": {
+        const left = remainingMs();
+        return left > 0 ? `Voting — ${fmt.secs(left / 1000)} left` : "Voting — closing…";
+      }
+      case "waiting": return "Vote closed — waiting for you: press Next chapter";
+      case "ended": return "Story ended";
+      case "error": return "Problem — " + retryWords();
+      default: return m.state;
+    }
+  }
+
+  function retryWords() {
+    if (!m.error) return "waiting to retry";
+    const left = (m.errorAt + (m.error.retryInS || 0) * 1000 - Date.now()) / 1000;
+    return left > 0.5 ? `retrying in ${fmt.secs(left)}` : "retrying now…";
+  }
+
+  // Rendering ----------------------------------------------------------------------------
+  function renderText() {
+    const c = m.chapter;
+    titleNode.textContent = c ? (c.title || (c.streaming ? `Chapter ${c.number}` : "")) : "";
+    prose.textContent = c ? c.content : "";
+    liveText.classList.toggle("streaming", Boolean(c && c.streaming));
+    liveText.hidden = !c;
+    empty.hidden = Boolean(c) || isRunning();
+  }
+
+  function appendToken(delta) {
+    const nearBottom = liveText.scrollHeight - liveText.scrollTop - liveText.clientHeight < 40;
+    prose.append(document.createTextNode(delta));
+    if (nearBottom) liveText.scrollTop = liveText.scrollHeight;
+  }
+
+  function renderStatus() {
+    const words = m.known ? stateWords() : "Waiting for the server…";
+    stateLine.textContent = words;
+    stateLine.dataset.state = m.state;
+    headerState.textContent = words;
+    headerState.dataset.state = m.state;
+
+    const showProgress = m.generating || Boolean(m.gen);
+    progress.hidden = !showProgress;
+    if (showProgress) {
+      const n = m.chapter && m.chapter.streaming ? m.chapter.content.split(/\s+/).filter(Boolean).length : 0;
+      const what = m.state === "outlining" || (m.gen && m.gen.purpose === "outline") ? "Planning the story"
+        : (m.gen ? m.gen.isFinal : m.state === "final") ? "Writing the final chapter" : `Writing chapter ${writingNumber()}`;
+      progressText.textContent = n ? `${what}… ${fmt.plural(n, "word")} so far` : `${what}…`;
+    }
+
+    if (m.state === "voting" && m.voting) {
+      const left = remainingMs();
+      countdown.textContent = fmt.secs(left / 1000);
+      const total = (m.voting.durationS || 1) * 1000;
+      countdownFill.style.width = `${Math.min(100, (left / total) * 100)}%`;
+      countdown.classList.toggle("urgent", left < 10000);
+    } else {
+      countdown.textContent = "–";
+      countdown.classList.remove("urgent");
+      countdownFill.style.width = "0%";
+    }
+
+    const showError = Boolean(m.error) && (m.state === "error" || Date.now() - m.errorAt < 3000);
+    errorBox.hidden = !showError;
+    if (showError) {
+      const step = m.error.step ? ` while ${stepWords(m.error.step)}` : "";
+      errParts.what.textContent = `Something failed${step}: `;
+      errParts.message.textContent = m.error.message || "unknown error";
+      errParts.retry.textContent = ` — ${retryWords()}`;
+    }
+  }
+
+  function stepWords(step) {
+    return { outlining: "planning the story", writing: "writing a chapter", final: "writing the final chapter",
+      voting: "running the vote", waiting: "waiting" }[step] || step;
+  }
+
+  function renderMeta() {
+    const s = m.session;
+    if (s && (isRunning() || m.state === "ended")) {
+      const theme = A.themeName ? A.themeName(s.theme) : s.theme;
+      const n = m.chapter ? m.chapter.number : 0;
+      const parts = [s.title || `${theme} story`, theme, n ? `chapter ${n} of ${s.maxChapters}` : `${s.maxChapters} chapters`,
+        `${s.mode} mode`];
+      if (m.chapter && m.chapter.model) parts.push(`written by ${m.chapter.model}${m.chapter.fellBack ? " (fallback)" : ""}`);
+      sessionLine.textContent = parts.join(" · ");
+    } else {
+      sessionLine.textContent = "";
+    }
+    const llm = m.llm || {};
+    writer.textContent = `Writer: ${llm.label || "…"}`;
+    keyBox.hidden = !llm.keyRejected;
+    headerKey.hidden = !llm.keyRejected;
+    if (llm.keyRejected) {
+      // lastError is the latest failure, which may be another one: quote it only when it is about the key.
+      const about = llm.lastError && /key|401|403|unauthori|forbidden/i.test(llm.lastError) ? `${llm.lastError}. ` : "";
+      $("key-rejected-text").textContent = `${about}Chapters fall back to the offline writer until the key is fixed in Settings.`;
+    }
+    renderRecap();
+  }
+
+  function renderRecap() {
+    const r = m.recap;
+    recapBox.hidden = !(r && m.state === "ended");
+    if (recapBox.hidden) return;
+    const voters = (r.topVoters || []).map((v) => `${v.nickname || v.userId} (${v.votes})`).join(", ");
+    fill(recapBox,
+      el("h4", { text: r.title ? `“${r.title}” has ended` : "The story has ended" }),
+      el("p", { text: `${fmt.plural(r.chapters || 0, "chapter")} · ${fmt.plural(r.totalVotes || 0, "vote")}` }),
+      voters ? el("p", { class: "muted", text: `Top voters: ${voters}` }) : null,
+      el("p", {}, el("a", { href: "#new-story", data: { section: "new-story" }, text: "Start another story" })));
+  }
+
+  function render() {
+    renderStatus();
+    renderMeta();
+    A.bus.emit("live:changed", m);
+  }
+
+  // Socket events -> model ---------------------------------------------------------------
+  const on = A.bus.on;
+  on("story:state", (p) => {
+    m.known = true;
+    m.state = p.state || "idle";
+    if (typeof p.serverTime === "number") m.offset = p.serverTime - Date.now();
+    m.session = p.session || null;
+    m.chapter = p.chapter ? chapterFrom(p.chapter) : null;
+    m.voting = p.voting ? { ...p.voting } : null;
+    keepCounts(m.voting);
+    m.lastResult = p.lastResult || null;
+    if (p.error && (!m.error || m.error.message !== p.error.message)) m.errorAt = Date.now();
+    m.error = p.error || null;
+    m.recap = p.recap || null;
+    m.generating = Boolean(p.generating);
+    if (!GENERATING.has(m.state)) m.gen = null;
+    if (p.llm) m.llm = { ...(m.llm || {}), ...p.llm };
+    renderText();
+    render();
+  });
+  on("story:generation-started", (p) => {
+    m.gen = p;
+    m.generating = true;
+    m.error = null;
+    if (p.purpose === "outline") {
+      m.state = "outlining";
+      Object.assign(m, { recap: null, chapter: null, voting: null, lastResult: null, lastCounts: null, recent: [] });
+    } else {
+      m.state = p.isFinal ? "final" : "writing";
+      m.chapter = { number: p.chapterNumber, title: "", content: "", choices: [], isFinal: Boolean(p.isFinal),
+        streaming: true, parentChoice: p.parentChoice || null };
+      m.voting = null;
+      m.recent = [];
+    }
+    renderText();
+    render();
+  });
+  on("story:chapter-token", (p) => {
+    if (!m.chapter || m.chapter.number !== p.chapterNumber || !m.chapter.streaming) {
+      m.chapter = { number: p.chapterNumber, title: "", content: "", choices: [], isFinal: false, streaming: true };
+      renderText();
+    }
+    m.chapter.content += p.delta || "";
+    appendToken(p.delta || "");
+    renderStatus();  // word count; cheap, no bus traffic per token
+  });
+  on("story:chapter-reset", (p) => {
+    if (m.chapter && m.chapter.number === p.chapterNumber) {
+      m.chapter.content = "";
+      renderText();
+      A.notify.info(`Chapter ${p.chapterNumber} is being rewritten from the start (a retry).`);
+    }
+  });
+  on("story:chapter-ready", (p) => {
+    m.chapter = chapterFrom({ ...p, streaming: false });
+    m.chapter.model = p.model || "";
+    m.chapter.fellBack = Boolean(p.fellBack);
+    refreshLlm();  // the writer may have fallen back or had its key rejected mid-chapter
+    m.gen = null;
+    m.generating = false;
+    if (m.session && p.title && p.chapterNumber === 1 && !m.session.title) m.session.title = p.title;
+    renderText();
+    render();
+  });
+  on("story:voting-started", (p) => {
+    if (typeof p.serverTime === "number") m.offset = p.serverTime - Date.now();
+    m.state = "voting";
+    m.gen = null;
+    m.generating = false;
+    m.voting = { chapterNumber: p.chapterNumber, choices: p.choices || [], counts: p.counts || [],
+      total: p.total || 0, voters: p.voters || 0, endsAt: p.endsAt, durationS: p.durationS };
+    if (m.chapter && m.chapter.number === p.chapterNumber) m.chapter.choices = p.choices || m.chapter.choices;
+    keepCounts(m.voting);
+    if (p.extended) A.notify.info("Too few voters: the vote was extended.");
+    render();
+  });
+  on("story:vote-update", (p) => {
+    if (!m.voting || m.voting.chapterNumber !== p.chapterNumber) return;
+    Object.assign(m.voting, { counts: p.counts || m.voting.counts, total: p.total || 0, voters: p.voters || 0 });
+    if (Array.isArray(p.recent)) m.recent = p.recent;
+    keepCounts(m.voting);
+    render();
+  });
+  on("story:voting-ended", (p) => {
+    m.lastResult = p;
+    m.voting = null;
+    render();
+  });
+  on("story:ended", (p) => {
+    m.state = "ended";
+    m.recap = p.recap || null;
+    m.gen = null;
+    m.generating = false;
+    m.voting = null;
+    render();
+  });
+  on("story:error", (p) => {
+    m.error = p;
+    m.errorAt = Date.now();
+    render();
+    refreshLlm();
+  });
+
+  /** story:state carries the writer's health only when the state changes: ask for it too. */
+  let llmTimer = null;
+  function refreshLlm() {
+    clearTimeout(llmTimer);
+    llmTimer = setTimeout(() => {
+      if (!A.auth.isSignedIn()) return;
+      A.api.get("llm/status", { label: "Writer status" }).then((s) => A.live.setLlm(s), () => {});
+    }, 150);
+  }
+  setInterval(() => { if (A.socket && A.socket.connected() && !document.hidden) refreshLlm(); }, 20000);
+  on("socket:disconnected", () => renderStatus());
+
+  setInterval(() => { if (m.state === "voting" || m.state === "error" || m.error) renderStatus(); }, 250);
+
+  A.live = {
+    model: m,
+    isRunning,
+    remainingMs,
+    /** Merge writer details from GET config / llm status (label, keyRejected, lastError). */
+    setLlm(llm) { if (llm) { m.llm = { ...(m.llm || {}), ...llm }; renderMeta(); A.bus.emit("llm:status", m.llm); } },
+    render,
+  };
+  renderText();
+  renderStatus();
+})();

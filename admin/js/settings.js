@@ -1,0 +1,264 @@
+// Settings form: inputs named by dotted keys ("story.num_choices"). Save sends only changed
+// fields; a 400 is shown next to the field it names. "Test connection" tries unsaved llm values.
+// Secrets (password inputs) come back masked ("abc…wxyz"): they are sent only when typed into.
+"use strict";
+(() => {
+  const A = window.Admin;
+  const { $, el, fill } = A;
+  const form = $("settings-form"), status = $("settings-status"), saveBtn = $("settings-save");
+  const langSelect = $("s-language-select"), langInput = $("s-language");
+  const testBtn = $("test-connection"), testBox = $("test-result"), testStatus = $("test-status");
+  const modelsList = $("models-list"), datalist = $("model-options");
+  const LANGUAGES = ["English", "Spanish", "Portuguese", "French", "German", "Italian", "Indonesian", "Vietnamese",
+    "Thai", "Japanese", "Korean", "Chinese (Simplified)", "Arabic", "Turkish", "Russian", "Hindi"];
+  const OTHER = "__other";
+  const fields = () => [...form.querySelectorAll("[name]")];
+  let original = {};  // name -> string value as last loaded from the server
+
+  const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators"]);
+  const HANDLE_KEYS = new Set(["tiktok.moderators"]);  // lists of TikTok @names: shown with @, saved without
+  const SECRET_KEYS = new Set(["llm.api_key", "tiktok.sign_api_key", "tiktok.session_id"]);
+  const secretInputs = () => fields().filter((input) => SECRET_KEYS.has(input.name));
+  const clearButtons = [...form.querySelectorAll(".clear-secret")];
+  const handle = (s) => s.replace(/^@+/, "");
+
+  function lookup(config, name) {
+    const [section, key] = name.split(".", 2);
+    return config && config[section] ? config[section][key] : undefined;
+  }
+  const asText = (name, value) => (LIST_KEYS.has(name)
+    ? (value || []).map((v) => (HANDLE_KEYS.has(name) ? `@${handle(v)}` : v)).join(", ")
+    : value === undefined || value === null ? "" : String(value));
+
+  /** Parse a field back to the type the server expects. */
+  function value(input) {
+    const raw = input.value.trim();
+    if (LIST_KEYS.has(input.name)) {
+      const items = raw.split(",").map((s) => s.trim());
+      return (HANDLE_KEYS.has(input.name) ? items.map(handle) : items).filter(Boolean);
+    }
+    if (input.type === "number") return raw === "" ? "" : Number(raw);
+    return raw;
+  }
+
+  /** Fill the form from GET/POST config; fields the streamer is editing keep their edits.
+   *  force: overwrite every field; cleared: secret fields to empty (they were just saved). */
+  function populate(config, { force = false, cleared = new Set() } = {}) {
+    for (const input of fields()) {
+      const name = input.name;
+      const incoming = lookup(config, name);
+      if (incoming === undefined) continue;
+      if (SECRET_KEYS.has(name)) {
+        input.placeholder = incoming ? `saved: ${incoming}` : "not set";
+        for (const b of clearButtons) if (b.dataset.for === name) b.hidden = !incoming;
+        if (force || cleared.has(name)) input.value = "";
+        original[name] = "";
+        continue;
+      }
+      const text = asText(name, incoming);
+      const dirty = original[name] !== undefined && input.value.trim() !== original[name];
+      if (force || !dirty) input.value = text;
+      original[name] = text;
+    }
+    syncLanguageSelect();
+    markDirty();
+  }
+
+  function changes() {
+    const patch = {};
+    for (const input of fields()) {
+      if (SECRET_KEYS.has(input.name)) {
+        if (input.value.trim()) patch[input.name] = input.value.trim();  // untouched: omitted, never overwritten
+        continue;
+      }
+      if (input.value.trim() !== original[input.name]) patch[input.name] = value(input);
+    }
+    return patch;
+  }
+
+  function markDirty() {
+    const patch = changes();
+    for (const input of fields()) input.classList.toggle("changed", input.name in patch);
+    const n = Object.keys(patch).length;
+    status.textContent = n ? `${n === 1 ? "1 unsaved change" : `${n} unsaved changes`}` : status.dataset.saved ? "Saved" : "";
+    status.dataset.kind = n ? "dirty" : "ok";
+  }
+
+  function clearFieldErrors() {
+    for (const node of form.querySelectorAll(".field-error")) node.remove();
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+  }
+
+  /** Show a server message under the field it names (falls back to the banner alone). */
+  function showFieldError(name, message) {
+    const input = name ? form.querySelector(`[name="${CSS.escape(name)}"]`) : null;
+    if (!input) return false;
+    input.setAttribute("aria-invalid", "true");
+    const box = input.closest(".field") || input.parentElement;
+    box.append(el("p", { class: "field-error", text: message, attrs: { role: "alert" } }));
+    input.focus();
+    return true;
+  }
+
+  async function save(patch, label) {
+    clearFieldErrors();
+    delete status.dataset.saved;
+    try {
+      const reply = await A.api.post("config", patch, { label });
+      original = {};
+      populate(reply.config, { cleared: new Set(Object.keys(patch).filter((k) => SECRET_KEYS.has(k))) });
+      status.dataset.saved = "1";
+      markDirty();
+      A.live.setLlm(reply.llm);
+      A.bus.emit("config:loaded", reply);
+      return reply;
+    } catch (err) {
+      if (err.field) showFieldError(err.field, err.message);
+      status.textContent = "Not saved";
+      status.dataset.kind = "error";
+      throw err;
+    }
+  }
+
+  form.addEventListener("submit", A.guard(async (e) => {
+    e.preventDefault();
+    const patch = changes();
+    if (!Object.keys(patch).length) { status.textContent = "Nothing to save"; return; }
+    await A.busy(saveBtn, save(patch, "Save settings"));
+    for (const input of secretInputs()) input.value = "";
+    status.textContent = "Saved";
+    A.notify.info("Settings saved");
+  }, "settings"));
+
+  form.addEventListener("input", (e) => {
+    const t = e.target;
+    if (t.getAttribute && t.getAttribute("aria-invalid")) {
+      t.removeAttribute("aria-invalid");
+      const box = t.closest(".field");
+      if (box) for (const n of box.querySelectorAll(".field-error")) n.remove();
+    }
+    delete status.dataset.saved;
+    markDirty();
+  });
+
+  $("settings-reset").addEventListener("click", () => {
+    for (const input of fields()) input.value = original[input.name] || "";
+    clearFieldErrors();
+    syncLanguageSelect();
+    markDirty();
+  });
+
+  // Remove a saved secret: two clicks, so a stray click during a show cannot do it.
+  for (const button of clearButtons) {
+    const name = button.dataset.for;
+    const label = button.textContent;
+    const what = name === "llm.api_key" ? "API key" : name === "tiktok.sign_api_key" ? "sign server key" : "session id";
+    let armed = null;
+    button.addEventListener("click", A.guard(async () => {
+      if (!armed) {
+        button.textContent = "Click again to remove";
+        armed = setTimeout(() => { armed = null; button.textContent = label; }, 4000);
+        return;
+      }
+      clearTimeout(armed);
+      armed = null;
+      button.textContent = label;
+      await save({ [name]: "" }, `Remove ${what}`);
+      A.notify.info(`${what[0].toUpperCase()}${what.slice(1)} removed`);
+    }, "clear-secret"));
+  }
+
+  // Language: a select of common languages mirrors the free-text field (the one that is saved).
+  fill(langSelect, LANGUAGES.map((l) => el("option", { value: l, text: l })), el("option", { value: OTHER, text: "Other…" }));
+  function syncLanguageSelect() {
+    const v = langInput.value.trim();
+    langSelect.value = LANGUAGES.includes(v) ? v : OTHER;
+  }
+  langSelect.addEventListener("change", () => {
+    if (langSelect.value === OTHER) { langInput.focus(); langInput.select(); return; }
+    langInput.value = langSelect.value;
+    markDirty();
+  });
+  langInput.addEventListener("input", syncLanguageSelect);
+
+  // Test connection --------------------------------------------------------------------
+  function llmCandidate() {
+    const llm = {};
+    for (const input of fields()) {
+      if (!input.name.startsWith("llm.")) continue;
+      const key = input.name.slice(4);
+      if (key === "api_key") { if (input.value.trim()) llm.api_key = input.value.trim(); continue; }
+      llm[key] = value(input);
+    }
+    return llm;
+  }
+
+  function setModels(models) {
+    fill(datalist, models.map((m) => el("option", { value: m })));
+  }
+
+  function showTest(reply) {
+    testBox.hidden = false;
+    testBox.dataset.kind = reply.ok ? "ok" : "error";
+    const models = reply.models || [];
+    if (reply.ok) {
+      const where = reply.provider === "offline" ? `the offline writer${reply.reason ? ` (${reply.reason})` : ""}`
+        : reply.baseUrl || "the provider";
+      let text = `Connected to ${where}: ${models.length === 1 ? "1 model" : `${models.length} models`}.`;
+      if (reply.model && reply.modelListed === false) text += ` Note: the model “${reply.model}” is not in its list.`;
+      testStatus.textContent = text;
+    } else {
+      testStatus.textContent = `Connection failed: ${reply.error || "unknown error"}`;
+    }
+    fill(modelsList, models.map((m) => el("li", {},
+      el("button", { type: "button", class: "model-chip", text: m, title: "Use this model",
+        on: { click: () => { $("s-model").value = m; markDirty(); A.notify.info(`Model set to ${m} (not saved yet)`); } } }))));
+    if (!reply.ok && models.length) modelsList.prepend(el("li", { class: "muted small", text: "Preset models (not verified):" }));
+    if (models.length) setModels(models);
+  }
+
+  testBtn.addEventListener("click", A.guard(async () => {
+    clearFieldErrors();
+    testBox.hidden = false;
+    testBox.dataset.kind = "pending";
+    testStatus.textContent = "Testing the connection…";
+    A.clear(modelsList);
+    try {
+      showTest(await A.busy(testBtn, A.api.post("llm/test", { llm: llmCandidate() }, { label: "Test connection" })));
+    } catch (err) {
+      if (err.field) showFieldError(err.field, err.message);
+      testBox.dataset.kind = "error";
+      testStatus.textContent = `Connection test failed: ${err.message}`;
+      throw err;
+    }
+  }, "test-connection"));
+
+  /** "In use: ..." line: what the writer resolves to right now, and why. */
+  function showWriter(llm) {
+    if (!llm) return;
+    const parts = [`In use: ${llm.label || llm.provider}`];
+    if (llm.baseUrl) parts.push(`at ${llm.baseUrl}`);
+    if (llm.reason) parts.push(`(${llm.reason})`);
+    if (llm.fallbackModels && llm.fallbackModels.length) parts.push(`· fallbacks: ${llm.fallbackModels.join(", ")}`);
+    if (llm.keyRejected) parts.push("· API key rejected");
+    else if (llm.lastError) parts.push(`· last error: ${llm.lastError}`);
+    $("writer-status").textContent = parts.join(" ");
+    $("writer-status").dataset.kind = llm.keyRejected ? "error" : "";
+  }
+  A.bus.on("llm:status", showWriter);
+
+  function onConfig(data) {
+    if (!data || !data.config) return;
+    populate(data.config);
+    if (data.llm) {
+      A.live.setLlm(data.llm);
+      const known = [...(data.llm.presetModels || [])];
+      if (data.llm.model && !known.includes(data.llm.model)) known.unshift(data.llm.model);
+      if (!datalist.options.length && known.length) setModels(known);
+    }
+  }
+
+  A.bus.on("auth:signed-in", (config) => { original = {}; populate((config || {}).config || {}, { force: true }); onConfig(config); A.bus.emit("config:loaded", config); });
+  A.bus.on("config:external", onConfig);
+  A.settings = { save, reload: async () => onConfig(await A.api.get("config", { label: "Loading settings" })) };
+})();
