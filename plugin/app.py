@@ -12,6 +12,7 @@ from aiohttp import web
 
 from plugin import events, keys
 from plugin.api import config as config_api
+from plugin.api import edits as edits_api
 from plugin.api import pages
 from plugin.api import story as story_api
 from plugin.api.middleware import auth_middleware, error_middleware
@@ -30,11 +31,13 @@ from plugin.services.configuration import ConfigService
 from plugin.services.offline import OfflineWriter
 from plugin.services.writer import LLMService
 from plugin.store.db import Database
+from plugin.store.edits import EditRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
 from plugin.story.prompts import PromptBook
+from plugin.story.tools import EditorTools
 from plugin.story.themes import load_themes
 from plugin.voting.desk import VoteDesk
 
@@ -72,6 +75,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
         app[keys.DB] = db
         app[keys.STORIES], app[keys.VOTES], app[keys.META] = StoryRepo(db), VoteRepo(db), MetaRepo(db)
+        app[keys.EDITS] = EditRepo(db)
         config = ConfigService(app[keys.START_SETTINGS], app[keys.META])
         await config.load_saved()
         app[keys.CONFIG] = config
@@ -95,13 +99,18 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     config, realtime = app[keys.CONFIG], app[keys.REALTIME]
     desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting)
     config.on_change(lambda s: desk.configure(s.voting))
-    engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES], config.settings.story.chapter_words)
-    config.on_change(lambda s: setattr(engine, "chapter_words", s.story.chapter_words))
+    engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES])
+
+    def configure_engine(settings: Settings) -> None:
+        engine.configure(settings.story.chapter_words, settings.story.context_tokens, settings.story.coherence_check)
+
+    configure_engine(config.settings)
+    config.on_change(configure_engine)
     coordinator = Coordinator(
-        config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], engine=engine, desk=desk,
-        llm=app[keys.LLM], emit=realtime.broadcast, clock=app[keys.CLOCK],
+        config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
+        desk=desk, llm=app[keys.LLM], emit=realtime.broadcast, emit_admin=realtime.to_admins, clock=app[keys.CLOCK],
     )
-    app[keys.DESK], app[keys.COORDINATOR] = desk, coordinator
+    app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
 
     async def force_vote_end(_: dict[str, object]) -> dict[str, object]:
         return {"ok": await coordinator.force_vote_end()}
@@ -162,6 +171,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.on_shutdown.append(_shutdown_realtime)
     app.router.add_routes(story_api.routes)
     app.router.add_routes(config_api.routes)
+    app.router.add_routes(edits_api.routes)
     app.router.add_routes(pages.routes)
     pages.add_static(app)
     return app

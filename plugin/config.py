@@ -50,6 +50,7 @@ class LLMSettings:
     offline_fallback: bool
     temperature: float = _range(0, 2)
     offline_words_per_s: float = _range(0, 1000)
+    json_mode: Literal["auto", "on", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,15 @@ class StorySettings:
     chapter_words: int = _range(30, 2000)
     auto_restart_s: float = _range(0, 86400)
     retry_delay_s: float = _range(0, 3600)
+    persona: str
+    style: str
+    tone: str
+    pov: Literal["first", "second", "third"]
+    audience: Literal["kids", "teens", "adults", "all"]
+    rating: Literal["G", "PG", "PG-13"]
+    ending: Literal["", "happy", "tragic", "open", "twist", "any"]
+    context_tokens: int = _range(800, 128_000)
+    coherence_check: Literal["off", "rules", "llm"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,11 +20,14 @@ from plugin.errors import BadRequest, Conflict
 from plugin.services.configuration import ConfigService
 from plugin.services.writer import LLMService
 from plugin.store.records import ChapterRecord, RoundRecord, SessionRecord
+from plugin.store.edits import EditRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
+from plugin.story.keeper import MemoryKeeper
 from plugin.story.live import LiveChapter, build_state, voting_view
 from plugin.story.parse import parse_outline
+from plugin.story.requests import resolve_style
 from plugin.story.themes import CUSTOM_THEME_ID
 from plugin.voting.desk import VoteDesk
 from plugin.voting.runner import VoteRunner
@@ -39,11 +42,12 @@ class Coordinator:
     """Owns the current session's loop task and answers the admin's commands."""
 
     def __init__(
-        self, *, config: ConfigService, stories: StoryRepo, votes: VoteRepo, engine: StoryEngine,
-        desk: VoteDesk, llm: LLMService, emit: Emit, clock: Clock,
+        self, *, config: ConfigService, stories: StoryRepo, votes: VoteRepo, edits: EditRepo, engine: StoryEngine,
+        desk: VoteDesk, llm: LLMService, emit: Emit, emit_admin: Emit, clock: Clock,
     ) -> None:
-        self.config, self.stories, self.votes, self.engine = config, stories, votes, engine
-        self.desk, self.llm, self.emit, self.clock = desk, llm, emit, clock
+        self.config, self.stories, self.votes, self.edits, self.engine = config, stories, votes, edits, engine
+        self.keeper = MemoryKeeper(engine, stories, emit_admin, lambda: config.settings.llm.timeout_s)
+        self.desk, self.llm, self.emit, self.emit_admin, self.clock = desk, llm, emit, emit_admin, clock
         self.voter = VoteRunner(votes=votes, desk=desk, emit=emit, clock=clock, config=config)
         self.session: SessionRecord | None = None
         self.live: LiveChapter | None = None
@@ -52,7 +56,7 @@ class Coordinator:
         self.recap: dict[str, Any] | None = None
         self._loop: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._command_lock = asyncio.Lock()
+        self.command_lock = asyncio.Lock()
         self._advance = asyncio.Event()
         self._advance_choice: int | None = None
         self._retry_now = asyncio.Event()
@@ -89,10 +93,11 @@ class Coordinator:
     # ----- commands ------------------------------------------------------------------------
 
     async def start(
-        self, theme: str, outline: str | None = None, model: str | None = None, custom_theme: str | None = None
+        self, theme: str, outline: str | None = None, model: str | None = None, custom_theme: str | None = None,
+        style: dict[str, Any] | None = None,
     ) -> SessionRecord:
         """Start a new story; 409 if one is running."""
-        async with self._command_lock:
+        async with self.command_lock:
             if self.running:
                 raise Conflict("a story is already running; end it first", code="story_running")
             if theme != CUSTOM_THEME_ID and self.engine.themes.get(theme) is None:
@@ -108,16 +113,18 @@ class Coordinator:
                 language=story.language, mode=story.mode, max_chapters=story.max_chapters,
                 num_choices=story.num_choices, provider=choice.kind, model=model or choice.model,
                 seed=random.randrange(1, 2**31), state="outlining",
+                style=resolve_style(story, self.engine.themes.get(theme) or self.engine.themes.custom(custom_theme or ""),
+                                    style),
             )
             self.live, self.last_result, self.error, self.recap = None, None, None, None
             self._advance.clear()
-            await self._emit_state()
-            self._spawn_loop()
+            await self.emit_state()
+            self.resume_loop()
             return self.session
 
     async def next_chapter(self, choice_index: int | None = None) -> None:
         """Advance now: close the open vote (optionally dictating the winner) or leave the manual wait."""
-        session = self._require_running()
+        session = self.require_running()
         if choice_index is not None and not 0 <= choice_index < session.num_choices:
             raise BadRequest(f"choiceIndex must be 0..{session.num_choices - 1}", field="choiceIndex")
         if self.state == "voting" and await self.voter.force_end(choice_index):
@@ -147,14 +154,14 @@ class Coordinator:
 
     def on_stream_status(self, status: StreamStatus) -> None:
         """The LIVE ended or came back: pause or resume the open vote."""
-        self.voter.on_stream_status(status, self._emit_state)
+        self.voter.on_stream_status(status, self.emit_state)
 
     async def end(self, final: bool = True) -> None:
         """End the story: with a short final chapter (default) or at once."""
-        async with self._command_lock:
-            session = self._require_running()
+        async with self.command_lock:
+            session = self.require_running()
             if not final or self.state == "outlining" or (self.live is None and self.state != "writing"):
-                await self._stop_loop()
+                await self.pause_loop()
                 await self.desk.close()
                 await self._finish(session)
                 return
@@ -175,11 +182,12 @@ class Coordinator:
         self.session = session
         last = await self.stories.last_chapter(session.id)
         self.live = LiveChapter.from_record(last) if last else None
-        self._spawn_loop()
+        self.resume_loop()
 
     async def shutdown(self) -> None:
         """Stop every task; state stays persisted for resume."""
-        await self._stop_loop()
+        await self.pause_loop()
+        await self.keeper.shutdown()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -193,12 +201,12 @@ class Coordinator:
         task.add_done_callback(self._tasks.discard)
         return task
 
-    def _spawn_loop(self) -> None:
+    def resume_loop(self) -> None:
         """Run the story loop for the current session."""
         assert self.session is not None
         self._loop = self._spawn(self._run(self.session.id), f"story-{self.session.id}")
 
-    async def _stop_loop(self) -> None:
+    async def pause_loop(self) -> None:
         """Cancel the loop task and wait for it."""
         if self._loop is not None and self._loop is not asyncio.current_task():
             self._loop.cancel()
@@ -261,9 +269,9 @@ class Coordinator:
         """Persist a state change, then tell everyone."""
         await self.stories.update_session(session.id, state=state, error=None)
         self.session, self.error = await self._reload(session.id), None
-        await self._emit_state()
+        await self.emit_state()
 
-    async def _emit_state(self) -> None:
+    async def emit_state(self) -> None:
         """Broadcast the full state."""
         await self.emit(events.STATE, self.snapshot())
 
@@ -276,7 +284,7 @@ class Coordinator:
         theme = self.engine.theme_for(session)
         await self.stories.update_session(session.id, title=title or theme.name, outline=outline, state="writing")
         await self._reload(session.id)
-        await self._emit_state()
+        await self.emit_state()
 
     async def _write_chapter(
         self, session: SessionRecord, chapters: list[ChapterRecord], parent: str | None, final: bool
@@ -289,8 +297,11 @@ class Coordinator:
             "sessionId": session.id, "chapterNumber": number, "purpose": "final" if final else "chapter",
             "isFinal": final, "parentChoice": parent,
         })
+        memory = await self.keeper.memory_for(session, chapters)
+        notes = await self.edits.pending_notes(session.id)
         draft = await self._interruptible(
-            self.engine.write_chapter(session, chapters, number, parent, final, self), allow=not final
+            self.engine.write_chapter(session, chapters, number, parent, final, self, memory, "; ".join(notes) or None),
+            allow=not final,
         )
         if draft is None:
             return  # the admin asked to end: the next step writes the final chapter instead
@@ -299,9 +310,12 @@ class Coordinator:
             choices=draft.choices, is_final=final, parent_choice=parent, model=draft.model,
             state="final" if final else "writing",
         )
+        if notes:
+            await self.edits.mark_notes_used(session.id, number)
+        self.keeper.after_chapter(session, chapter)
         self.live = LiveChapter.from_record(chapter)
         await self.emit(events.CHAPTER_READY, {**chapter.public(), "model": draft.model, "fellBack": draft.fell_back})
-        await self._emit_state()  # carries the writer's health (a fallback, a rejected key) to the panel
+        await self.emit_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def token(self, delta: str) -> None:
         """ChapterSink: a piece of prose for the overlays."""
@@ -338,11 +352,11 @@ class Coordinator:
 
         async def opened() -> None:
             await self._reload(session.id)
-            await self._emit_state()
+            await self.emit_state()
 
         self.last_result = await self.voter.run(session, chapter, vote, opened, state_after)
         await self._reload(session.id)
-        await self._emit_state()
+        await self.emit_state()
 
     async def _wait_for_admin(self, session: SessionRecord) -> None:
         """Manual mode: hold until next-chapter (which may pick a different branch) or end."""
@@ -373,7 +387,7 @@ class Coordinator:
             "topVoters": await self.votes.top_voters(session.id, limit=5),
         }
         await self.emit(events.ENDED, {"sessionId": session.id, "recap": self.recap})
-        await self._emit_state()
+        await self.emit_state()
         delay = self.config.settings.story.auto_restart_s
         if self.config.settings.story.mode == "auto" and delay > 0:
             self._spawn(self._restart_after(delay, session), "auto-restart")
@@ -393,7 +407,7 @@ class Coordinator:
             await self.stories.update_session(session_id, state="error", error=message)
             await self._reload(session_id)
             await self.emit(events.ERROR, self.error)
-            await self._emit_state()
+            await self.emit_state()
         except Exception:
             log.exception("could not record the error state")
         self._retry_now.clear()
@@ -405,7 +419,7 @@ class Coordinator:
             sleeper.cancel()
             poke.cancel()
 
-    def _require_running(self) -> SessionRecord:
+    def require_running(self) -> SessionRecord:
         """The running session, or 409."""
         if self.session is None or not self.running:
             raise Conflict("no story is running", code="no_story")

@@ -16,6 +16,9 @@ VOTE_UPDATE = "story:vote-update"  # {chapterNumber, counts, total, voters}: coa
 VOTING_ENDED = "story:voting-ended"  # {chapterNumber, winnerIndex, counts, total, reason}
 IMAGE_UPDATED = "story:image-updated"
 ENDED = "story:ended"  # {sessionId, recap}
+NOTES_UPDATED = "story:notes-updated"  # admin only: {sessionId, pending}: director's notes waiting
+MEMORY_UPDATED = "story:memory-updated"  # admin only: {sessionId, chapterNumber, memory}
+CHAPTER_UPDATED = "story:chapter-updated"  # a passage was rewritten or a choice edited: the chapter payload
 CHAT_STATUS = "story:chat-status"  # admin only: chat source connection state changed
 ERROR = "story:error"  # {message, step, retryInS}: a step failed and will be retried
 

@@ -13,10 +13,12 @@ from plugin.realtime import Realtime
 from plugin.services.configuration import ConfigService
 from plugin.services.writer import LLMService
 from plugin.store.db import Database
+from plugin.store.edits import EditRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.prompts import PromptBook
+from plugin.story.tools import EditorTools
 from plugin.story.themes import ThemeBook
 from plugin.voting.desk import VoteDesk
 
@@ -30,9 +32,11 @@ DB = web.AppKey("db", Database)
 STORIES = web.AppKey("stories", StoryRepo)
 VOTES = web.AppKey("votes", VoteRepo)
 META = web.AppKey("meta", MetaRepo)
+EDITS = web.AppKey("edits", EditRepo)
 CONFIG = web.AppKey("config", ConfigService)
 LLM = web.AppKey("llm", LLMService)
 DESK = web.AppKey("desk", VoteDesk)
 COORDINATOR = web.AppKey("coordinator", Coordinator)
 GATEWAY = web.AppKey("gateway", ChatGateway)
 CHAT = web.AppKey("chat", ChatService)
+TOOLS = web.AppKey("tools", EditorTools)

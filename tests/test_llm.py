@@ -81,6 +81,7 @@ async def env(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[E
         themes = load_themes(SETTINGS_DIR / "themes.yaml")
         llm = LLMService(config, meta, OfflineWriter(themes, words_per_s=0))
         engine = StoryEngine(llm, PromptBook(), themes)
+        engine.configure(chapter_words=30, context_tokens=2000, coherence="rules")  # the fake's chapters are short
         session = await stories.create_session(
             theme="fantasy", custom_theme=None, outline="1. Start\n2. Middle\n3. End", language="English",
             mode="auto", max_chapters=3, num_choices=3, provider="openai", model="fake-model", seed=7,

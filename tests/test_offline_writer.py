@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from plugin.services import offline as offline_module
-from plugin.services.model import ChapterRecap, ModelRequest, StoryBrief
+from plugin.services.model import ChapterRecap, ModelRequest, StoryBrief, StoryStyle
 from plugin.services.offline import OfflineWriter, split_words
 from plugin.services.offline_cast import Material, Slots, make_cast
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
@@ -275,3 +275,369 @@ def test_every_template_fills_for_every_theme(book: ThemeBook) -> None:
                     text = slots.render(str(template))
                     where = (theme.id, key, template)
                     assert "{" not in text and not text.startswith(("“", '"')), where
+
+
+# ----- story memory, rewrites, coherence checks, director's notes and story style ---------
+
+MEMORY_TAGS = ("SUMMARY", "CHARACTER", "LOCATION", "ITEM", "EVENT")
+
+
+def parse_memory(text: str) -> dict[str, list[list[str]]]:
+    """Tagged memory lines as {tag: [fields, ...]} (fields split on '|')."""
+    found: dict[str, list[list[str]]] = {tag: [] for tag in MEMORY_TAGS}
+    for line in text.splitlines():
+        tag, _, rest = line.partition(": ")
+        assert tag in MEMORY_TAGS, line
+        found[tag].append([field.strip() for field in rest.split("|")])
+    return found
+
+
+def narration(prose: str) -> str:
+    """Prose without its quotations (what the narrator says, not the characters)."""
+    return re.sub(r"“[^”]*”", "", prose)
+
+
+async def memories(
+    writer: OfflineWriter, theme: Theme, seed: int, chapters: int, **style: object
+) -> tuple[list[str], list[dict[str, list[list[str]]]]]:
+    """A session like `play`, asking for a memory note after each chapter."""
+    recaps: list[ChapterRecap] = []
+    texts: list[str] = []
+    notes: list[dict[str, list[list[str]]]] = []
+    winner: str | None = None
+    summary: str | None = None
+    story_style = StoryStyle(**style)  # type: ignore[arg-type]
+    for number in range(1, chapters + 1):
+        purpose = "final" if number == chapters else "chapter"
+        common = {
+            "seed": seed, "chapter_number": number, "max_chapters": chapters,
+            "chapters": tuple(recaps), "winning_choice": winner, "story_style": story_style,
+        }  # fmt: skip
+        text = await collect(writer, make_brief(theme, purpose, **common))
+        memory = make_brief(theme, "memory", draft=text, summary=summary, **common)
+        note = parse_memory(await collect(writer, memory))
+        summary = note["SUMMARY"][0][0]
+        parsed = parse_chapter(text)
+        winner = parsed.choices[0] if parsed.choices else None
+        choices = tuple(parsed.choices)
+        recaps.append(ChapterRecap(number, parsed.title, parsed.content, choices, winner))
+        texts.append(text)
+        notes.append(note)
+    return texts, notes
+
+
+def statuses(note: dict[str, list[list[str]]]) -> dict[str, str]:
+    return {fields[0]: fields[-1] for fields in note["CHARACTER"]}
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_memory_reports_what_each_chapter_established(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 5)
+    texts, notes = await memories(writer, theme, seed=5, chapters=4)
+    for number, (text, note) in enumerate(zip(texts, notes), start=1):
+        (summary,) = note["SUMMARY"]
+        assert len(summary) == 1 and len(summary[0].split()) <= 120
+        ends = re.findall(r"(?<!Mr)(?<!Mrs)(?<!Dr)(?<!Ms)[.!?](?:\s|$)", summary[0])
+        assert 2 <= len(ends) <= 5, summary
+        assert cast.hero.name in summary[0]
+        people = {fields[0]: fields for fields in note["CHARACTER"]}
+        assert cast.hero.name in people
+        for fields in note["CHARACTER"]:  # name | [aliases: a, b |] description | status
+            assert len(fields) == (4 if fields[1].startswith("aliases: ") else 3), fields
+            assert fields[0] in parse_chapter(text).content
+            assert 0 < len(fields[-2].split()) <= 15 and fields[-1]
+        assert note["LOCATION"]
+        assert all(len(f) == 2 and len(f[1].split()) <= 15 for f in note["LOCATION"])
+        for fields in note["ITEM"]:
+            assert len(fields) == 3 and fields[1].startswith("holder: ")
+        assert len(note["EVENT"]) == 1 and note["EVENT"][0][0].endswith(".")
+        if number > 1:  # the summary builds on the one before
+            assert notes[0]["SUMMARY"][0][0].split(". ")[0] in summary[0]
+    assert cast.home in [fields[0] for fields in notes[0]["LOCATION"]]
+    assert cast.item in [fields[0] for fields in notes[-1]["ITEM"]]
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_memory_statuses_change_over_the_arc(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 9)
+    _, notes = await memories(writer, theme, seed=9, chapters=4)
+    first, last = statuses(notes[0]), statuses(notes[-1])
+    assert first[cast.hero.name] != last[cast.hero.name]
+    assert "defeated" in last[cast.rival.name]
+    assert all("defeated" not in statuses(note).get(cast.rival.name, "") for note in notes[:-1])
+    holders = {f[0]: f[1] for note in notes for f in note["ITEM"] if note is not notes[-1]}
+    assert holders.get(cast.item, "holder: nobody") == "holder: nobody"
+    assert {f[0]: f[1] for f in notes[-1]["ITEM"]}[cast.item] == f"holder: {cast.hero.name}"
+    assert "defeated" in notes[-1]["EVENT"][0][0]
+
+
+async def test_memory_of_a_tragic_ending_records_the_loss(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    lost = 0
+    for theme in book.themes.values():
+        cast = writer.cast(theme, 4)
+        _, notes = await memories(writer, theme, seed=4, chapters=3, ending="tragic")
+        last = notes[-1]
+        hero = statuses(last)[cast.hero.name]
+        assert "grieving" in hero
+        gone = statuses(last).get(cast.ally.name) == "gone"
+        destroyed = {f[0]: f[1] for f in last["ITEM"]}[cast.item] == "holder: nobody"
+        lost += gone or destroyed
+    assert lost >= 9  # the loss is recorded (one sentence pool may not name ally or item)
+
+
+async def test_memory_notes_merge_into_the_story_memory(book: ThemeBook) -> None:
+    """The story loop's own parser and merger read the tagged notes (aliases merge by name)."""
+    from plugin.story.memory import StoryMemory, parse_memory as read_memory
+
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes["fantasy"]
+    seed = next(s for s in range(200) if writer.cast(theme, s).rival.name == "Skarn the Grey")
+    cast = writer.cast(theme, seed)
+    texts, _ = await memories(writer, theme, seed=seed, chapters=4)
+    memory = StoryMemory()
+    for number, text in enumerate(texts, start=1):
+        brief = make_brief(theme, "memory", seed=seed, chapter_number=number, max_chapters=4,
+                           draft=parse_chapter(text).content, summary=memory.summary or None)  # fmt: skip
+        memory.merge(read_memory(await collect(writer, brief)), number)
+    people = {entry.name: entry for entry in memory.characters}
+    assert set(people) <= {cast.hero.name, cast.ally.name, cast.rival.name, cast.other.name}
+    assert people[cast.rival.name].status == "defeated"
+    assert {"Skarn", "the Grey Dragon"} <= set(people[cast.rival.name].aliases)
+    assert people[cast.hero.name].description.startswith(cast.role)
+    items = {entry.name: entry for entry in memory.items}
+    assert items[cast.item].holder == cast.hero.name
+    assert cast.home in {entry.name for entry in memory.locations}
+    assert len(memory.events) == 4 and memory.summary.startswith(cast.hero.name)
+
+
+def test_rival_aliases_exercise_the_merger() -> None:
+    from plugin.services.offline_cast import Person
+    from plugin.services.offline_memory import aliases
+
+    skarn = Person("Skarn the Grey", "he", "a dragon who hoarded secrets instead of gold")
+    assert aliases(skarn, rival=True) == ["Skarn", "the Grey Dragon"]
+    assert aliases(Person("Sir Pellam", "he", "an old knight"), rival=False) == ["Pellam"]
+    assert "Morwen" in aliases(Person("Queen Morwen", "she", "the frost sorceress"), rival=True)
+
+
+async def test_memory_of_a_foreign_chapter_is_a_best_effort(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    draft = "Lena walked into the Dark Cave. Something growled. Lena held her torch high for Tomas."
+    brief = make_brief(book.themes["fantasy"], "memory", draft=draft, summary="It began.")
+    note = parse_memory(await collect(writer, brief))
+    assert note["SUMMARY"][0][0].startswith("It began. Lena walked")
+    assert {"Lena", "Tomas"} <= {fields[0] for fields in note["CHARACTER"]}
+    assert note["EVENT"]
+
+
+async def rewrite_of(writer: OfflineWriter, theme: Theme, passage: str, instruction: str) -> str:
+    return await collect(writer, make_brief(theme, "rewrite", draft=passage, direction=instruction))
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_rewrite_follows_common_instructions(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    chapter = await collect(writer, make_brief(theme, chapter_number=2, winning_choice="Run"))
+    passage = parse_chapter(chapter).content
+    cast = writer.cast(theme, 7)
+    people = (cast.hero.name, cast.ally.name, cast.rival.name)
+    names = [n for n in people if n.lower() in passage.lower()]
+    assert names
+    size = len(passage.split())
+    results = {}
+    for instruction in ("shorter", "make it longer", "make it scarier", "add some humour",
+                        "more dramatic", "calmer please", "mention the dragon",
+                        "make it feel like a dream", "the ally finds a secret door"):  # fmt: skip
+        text = await rewrite_of(writer, theme, passage, instruction)
+        assert text and text != passage and "{" not in text and "⸨" not in text, instruction
+        assert not re.match(r"^(TITLE|REWRITE|Rewritten)", text)
+        assert all(name.lower() in text.lower() for name in names), (instruction, text)
+        results[instruction] = text
+    assert len(results["shorter"].split()) < 0.8 * size
+    assert len(results["make it longer"].split()) > size
+    assert "dragon" in results["mention the dragon"].lower()
+    assert "dream" in results["make it feel like a dream"]
+    assert "secret door" in results["the ally finds a secret door"]
+    assert await rewrite_of(writer, theme, passage, "shorter") == results["shorter"]
+
+
+async def test_rewrite_renames_and_combines(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes["western"]
+    passage = "Jed rode into town at dusk. The street was quiet. Jed tipped his hat to Rosa."
+    renamed = await rewrite_of(writer, theme, passage, "rename Jed to Hank")
+    assert "Hank" in renamed and "Jed" not in renamed and "Rosa" in renamed
+    both = await rewrite_of(writer, theme, passage, "make it shorter and mention the dragon")
+    assert "dragon" in both and "Jed" in both and "Rosa" in both
+    assert "pitch-dark" not in await rewrite_of(writer, theme, passage, "make it less scary")
+
+
+def check_memory(name: str, status: str, *aliases: str) -> dict[str, object]:
+    person = {"name": name, "aliases": list(aliases), "description": "someone", "status": status}
+    return {"characters": [person], "locations": [], "items": []}
+
+
+async def test_check_flags_a_defeated_character_acting_again(book: ThemeBook) -> None:
+    import json
+
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes["fantasy"]
+    memory = check_memory("Skarn the Grey", "defeated", "Skarn", "the Grey Dragon")
+    for draft in (
+        "The cave was quiet. Then Skarn stepped out of the shadows and laughed.",
+        "“You again,” said Skarn the Grey, spreading his wings.",
+        "Far above, the Grey Dragon circled the tower.",
+    ):
+        brief = make_brief(theme, "check", draft=draft, memory=memory)
+        answer = json.loads(await collect(writer, brief))
+        assert answer["ok"] is False and "Skarn the Grey" in answer["problem"], draft
+    for draft in (
+        "Mara remembered how Skarn had fallen, and smiled.",
+        "Nobody had seen Skarn the Grey since the battle.",
+        "“Skarn is gone for good,” said Pip.",
+    ):
+        brief = make_brief(theme, "check", draft=draft, memory=memory)
+        answer = json.loads(await collect(writer, brief))
+        assert answer == {"ok": True}, draft
+    alive = check_memory("Skarn the Grey", "hunting for the Moon Key", "Skarn")
+    draft = "Skarn stepped out of the shadows."
+    answer = await collect(writer, make_brief(theme, "check", draft=draft, memory=alive))
+    assert json.loads(answer) == {"ok": True}
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_check_passes_the_writers_own_next_chapter(book: ThemeBook, theme_id: str) -> None:
+    import json
+
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    texts, notes = await memories(writer, theme, seed=2, chapters=3)
+    people = [
+        {"name": fields[0], "aliases": fields[1].removeprefix("aliases: ").split(", ")
+         if len(fields) == 4 else [], "description": fields[-2], "status": fields[-1]}
+        for note in notes[:-1] for fields in note["CHARACTER"]
+    ]  # fmt: skip
+    memory = {"characters": people, "locations": [], "items": []}
+    answer = await collect(writer, make_brief(theme, "check", draft=texts[-1], memory=memory))
+    assert json.loads(answer) == {"ok": True}
+
+
+DIRECTIONS = {
+    "introduce a talking cat": ["talking cat"],
+    "the hero finds a secret door": ["secret door"],
+    "make it rain": ["rain"],
+    "mention the old lighthouse": ["old lighthouse"],
+    "have the villain sing a lullaby": ["lullaby"],
+}
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_directors_note_is_woven_into_the_chapter(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 7)
+    for number, purpose in ((1, "chapter"), (3, "chapter"), (5, "final")):
+        for note, words in DIRECTIONS.items():
+            brief = make_brief(
+                theme, purpose, chapter_number=number, direction=note,
+                winning_choice=None if number == 1 else "Search the area for clues",
+            )  # fmt: skip
+            text = await collect(writer, brief)
+            parsed = parse_chapter(text)
+            early = " ".join(paragraphs(text)[:2])
+            assert all(word in early for word in words), (note, early)
+            assert len(parsed.choices) == (0 if purpose == "final" else 3)
+            assert 0.7 * 180 <= len(parsed.content.split()) <= 1.3 * 180
+            if note.startswith("the hero"):
+                assert f"{cast.hero.name} found a secret door" in early
+    plain = await collect(writer, make_brief(theme))
+    assert plain == await collect(writer, make_brief(theme, direction="  "))
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_point_of_view_first_and_second_person(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    for seed in (1, 2):
+        hero = writer.cast(theme, seed).hero.name
+        for pov, word in (("first", "I"), ("second", "you")):
+            style = StoryStyle(pov=pov)  # type: ignore[arg-type]
+            texts = await play_styled(writer, theme, seed, style)
+            for text in texts:
+                prose = parse_chapter(text).content
+                told = narration(prose)
+                assert "⸨" not in text
+                assert not re.search(r"\b(I is|I has|you was|you is)\b", prose, re.I)
+                assert re.search(rf"\b{word}\b", told, re.I), told
+                assert not re.search(rf"\b{re.escape(hero)}\b", told), (pov, told)
+            brief = make_brief(theme, "memory", seed=seed, draft=texts[0], story_style=style)
+            note = parse_memory(await collect(writer, brief))
+            assert hero in [fields[0] for fields in note["CHARACTER"]]
+
+
+async def play_styled(
+    writer: OfflineWriter, theme: Theme, seed: int, style: StoryStyle, chapters: int = 3
+) -> list[str]:
+    recaps: list[ChapterRecap] = []
+    texts: list[str] = []
+    winner: str | None = "Follow your map to the old bridge"
+    for number in range(1, chapters + 1):
+        purpose = "final" if number == chapters else "chapter"
+        brief = make_brief(
+            theme, purpose, seed=seed, chapter_number=number, max_chapters=chapters,
+            chapters=tuple(recaps), winning_choice=winner if number > 1 else None,
+            story_style=style,
+        )  # fmt: skip
+        text = await collect(writer, brief)
+        parsed = parse_chapter(text)
+        recaps.append(ChapterRecap(number, parsed.title, parsed.content, tuple(parsed.choices)))
+        winner = parsed.choices[1] if parsed.choices else None
+        texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_endings_shape_the_final_chapter(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 7)
+    finals = {}
+    for ending in ("happy", "tragic", "open", "twist", "any"):
+        style = StoryStyle(ending=ending)  # type: ignore[arg-type]
+        brief = make_brief(
+            theme, "final", chapter_number=5, winning_choice="Run", story_style=style
+        )
+        finals[ending] = parse_chapter(await collect(writer, brief)).content
+    assert finals["happy"] == finals["any"] == parse_chapter(
+        await collect(writer, make_brief(theme, "final", chapter_number=5, winning_choice="Run"))
+    ).content
+    assert len(set(finals.values())) == 4
+    material = Material(theme, book.shared)
+    literal = lambda template: max(re.split(r"\{[^}]*\}", template), key=len).strip()  # noqa: E731
+    for ending, pool in (("tragic", "tragic_losses"), ("twist", "twist_reveals")):
+        assert any(literal(t) in finals[ending] for t in material.templates(pool)), ending
+    assert finals["open"].rstrip().endswith("?")
+    for text in finals.values():
+        assert cast.rival.name.lower() in text.lower() and cast.goal in text
+
+
+def test_every_theme_has_story_defaults() -> None:
+    from plugin.yamlfile import load_yaml_file
+
+    data, _ = load_yaml_file(THEMES_FILE)
+    defaults = {theme["id"]: theme["defaults"] for theme in data["themes"]}
+    assert list(defaults) == THEME_IDS
+    for values in defaults.values():
+        assert set(values) == {"persona", "style", "tone", "ending"}
+        assert all(isinstance(v, str) and v.strip() for v in values.values())
+        assert values["ending"] in ("happy", "tragic", "open", "twist")
+    horror = defaults["horror"]
+    assert horror["tone"] == "eerie but never gory" and horror["ending"] == "twist"
+    assert defaults["comedy"]["tone"] == "silly and warm"
+    assert defaults["romance"]["ending"] == "happy"

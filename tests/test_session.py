@@ -69,4 +69,6 @@ async def test_a_story_runs_to_the_end_following_the_votes(serve: StartServer, t
     assert db.execute("SELECT nickname, votes FROM story_viewer_stats ORDER BY user_id").fetchall() == [
         ("Ana", 2), ("Ben", 2), ("Cy", 2), ("Di", 2)]
     assert db.execute("SELECT state, ended_at IS NOT NULL FROM story_sessions").fetchall() == [("ended", 1)]
-    assert db.execute("SELECT COUNT(*) FROM llm_usage WHERE provider = 'offline'").fetchone()[0] == 4
+    calls = dict(db.execute("SELECT purpose, COUNT(*) FROM llm_usage WHERE provider = 'offline' GROUP BY purpose"))
+    assert calls == {"outline": 1, "chapter": 2, "final": 1, "memory": 3}
+    assert db.execute("SELECT COUNT(*) FROM story_memory WHERE session_id = ?", (session_id,)).fetchone()[0] == 3

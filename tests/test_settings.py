@@ -99,7 +99,7 @@ def test_cli_migrate_creates_the_database(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "0001_initial.sql, 0002_viewer_actions.sql" in result.stdout
+    assert "0001_initial.sql, 0002_viewer_actions.sql, 0003_story_tools.sql" in result.stdout
     assert (tmp_path / "d" / "story.db").exists()
     again = subprocess.run(
         [sys.executable, "-m", "plugin", "migrate", "--data-dir", str(tmp_path / "d")],

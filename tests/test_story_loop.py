@@ -100,7 +100,8 @@ async def test_a_failing_provider_shows_an_error_and_retries_until_it_works(serv
         fake.script(Reply(content=OUTLINE), Reply(status=503), Reply(status=503), Reply(content=CHAPTER))
         server = await serve(clock, **{"llm.base_url": fake.base_url, "llm.api_key": "test-key",
                                        "llm.model": "fake-model", "llm.max_retries": 0,
-                                       "llm.offline_fallback": False, "story.retry_delay_s": 30})
+                                       "llm.offline_fallback": False, "story.retry_delay_s": 30,
+                                       "story.chapter_words": 30, "llm.json_mode": "off"})
         overlay, seen = await connect_socket(server.url)
         try:
             await server.call("POST", f"{API}/start", {"theme": "mystery"})

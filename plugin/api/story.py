@@ -10,6 +10,8 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import field, query_int, read_json
 from plugin.chat.base import ChatMessage
+from plugin.config import SCHEMA, coerce_value
+from plugin.story.requests import STYLE_KEYS
 from plugin.errors import BadRequest, NotFound
 
 MAX_BATCH = 10_000
@@ -39,8 +41,23 @@ async def start(request: web.Request) -> web.Response:
         outline=field(body, "outline", str, max_len=20_000),
         model=field(body, "model", str, max_len=200),
         custom_theme=field(body, "customTheme", str, max_len=2_000),
+        style=_style(field(body, "style", dict) or {}),
     )
     return web.json_response({"session": session.public()}, status=201)
+
+
+def _style(raw: dict[str, Any]) -> dict[str, str]:
+    """Per-story style overrides, checked like settings: {"tone": "cosy", "pov": "first", ...}."""
+    style: dict[str, str] = {}
+    for key, value in raw.items():
+        spec = SCHEMA.get(f"story.{key}")
+        if key not in STYLE_KEYS or spec is None:
+            raise BadRequest(f"unknown style setting '{key}' (use {', '.join(STYLE_KEYS)})", field=f"style.{key}")
+        try:
+            style[key] = coerce_value(spec, value)
+        except ValueError as exc:
+            raise BadRequest(f"style.{key}: {exc}", field=f"style.{key}") from None
+    return style
 
 
 @routes.post(f"{BASE}/next-chapter")
@@ -92,10 +109,13 @@ async def session_detail(request: web.Request) -> web.Response:
     if session is None:
         raise NotFound(f"no session {session_id}")
     results = await votes.results(session_id)
+    edits = request.app[keys.EDITS]
     return web.json_response({
         "session": session.public(),
         "chapters": [{**c.public(), "votes": results.get(c.number, [])} for c in await stories.chapters(session_id)],
         "topVoters": await votes.top_voters(session_id),
+        "revisions": await edits.revisions(session_id),
+        "notes": await edits.notes(session_id),
     })
 
 

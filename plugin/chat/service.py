@@ -75,6 +75,8 @@ class ChatService:
         """Which source runs and its own state, plus the gateway's counters."""
         own = self.source.status() if self.source is not None else {"state": "off"}
         running = self._task is not None and not self._task.done()
+        if self.source is not None and not running:
+            own = {**own, "state": "stopped", "detail": "disconnected by the admin"}
         return {**own, "source": self._name, "running": running, **self.gateway.stats()}
 
     def connect(self) -> dict[str, Any]:

@@ -127,6 +127,7 @@ class TikTokSource:
     async def _run(self, queue: asyncio.Queue[Any]) -> None:
         """Attempt, wait, attempt again, until stop() or cancellation."""
         try:
+            self._set_state("connecting", "loading TikTokLive")
             await self._prepare()
             first = True
             while not self._stop_requested:

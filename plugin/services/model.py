@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from plugin.story.themes import Theme
 
-Purpose = Literal["outline", "chapter", "final", "repair"]
+Purpose = Literal["outline", "chapter", "final", "repair", "memory", "rewrite", "check"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryStyle:
+    """How the story is told: set per session, defaulting to the theme's own defaults."""
+
+    persona: str = "a warm, vivid storyteller"
+    style: str = "vivid and concrete, short paragraphs, easy to follow when read aloud"
+    tone: str = "adventurous"
+    pov: Literal["first", "second", "third"] = "third"
+    audience: Literal["kids", "teens", "adults", "all"] = "all"
+    rating: Literal["G", "PG", "PG-13"] = "PG"
+    ending: Literal["happy", "tragic", "open", "twist", "any"] = "happy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +51,11 @@ class StoryBrief:
     winning_choice: str | None = None
     chapter_words: int = 180
     custom_theme: str | None = None
-    draft: str | None = None  # for repair: the chapter whose choices need fixing
+    draft: str | None = None  # repair/memory/check: the chapter; rewrite: the passage to rewrite
+    direction: str | None = None  # chapter: the director's note; rewrite: the instruction
+    story_style: StoryStyle = field(default_factory=StoryStyle)
+    summary: str | None = None  # the rolling summary of older chapters
+    memory: dict[str, Any] | None = None  # the memory entries that matter now
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,13 @@ item) comes from (seed, theme id), so every chapter of one session agrees on nam
 per-chapter variation comes from a `random.Random` seeded with seed, chapter and purpose.
 No network and no global state.
 
+Besides outlines, chapters, finals and choice repairs it answers the housekeeping purposes:
+"memory" (what a chapter established, as tagged SUMMARY/CHARACTER/LOCATION/ITEM/EVENT lines,
+offline_memory.py), "rewrite" (a selected passage redone by an instruction, offline_rewrite.py)
+and "check" (a cheap coherence check against the story memory, offline_check.py). Chapters
+honour the brief's director's note (offline_direct.py) and story style: the point of view
+(offline_voice.py) and, in the final chapter, the ending.
+
 Language: the offline writer writes English prose only. The story language setting applies
 to LLM providers.
 """
@@ -25,7 +32,10 @@ from plugin.errors import SettingsError
 from plugin.paths import SETTINGS_DIR
 from plugin.services.model import ModelRequest, StoryBrief, Usage, estimate_tokens
 from plugin.services.offline_cast import Cast, Material, make_cast
+from plugin.services.offline_check import check
 from plugin.services.offline_compose import compose
+from plugin.services.offline_memory import remember
+from plugin.services.offline_rewrite import rewrite
 from plugin.story.themes import Theme, ThemeBook, load_themes
 
 _WORD = re.compile(r"\s*\S+\s*")
@@ -66,7 +76,14 @@ class OfflineWriter:
 
     def write(self, brief: StoryBrief) -> str:
         """The complete answer for a brief, without pacing."""
-        return compose(brief, self.material(brief.theme))
+        material = self.material(brief.theme)
+        if brief.purpose == "memory":
+            return remember(brief, material)
+        if brief.purpose == "rewrite":
+            return rewrite(brief, material)
+        if brief.purpose == "check":
+            return check(brief)
+        return compose(brief, material)
 
     async def stream(
         self, request: ModelRequest, model: str | None = None, usage: Usage | None = None
@@ -79,7 +96,8 @@ class OfflineWriter:
             usage.tokens_in = sum(estimate_tokens(m.get("content", "")) for m in request.messages)
             usage.tokens_out = estimate_tokens(text)
         pace = self._words_per_s() if callable(self._words_per_s) else self._words_per_s
-        # Only chapters are watched as they are written; outlines and repairs come at once.
+        # Only chapters are watched as they are written; outlines, repairs, memory notes,
+        # rewrites and checks come at once.
         shown = request.brief.purpose in ("chapter", "final")
         delay = 1.0 / pace if pace > 0 and shown else 0.0
         for index, delta in enumerate(deltas):

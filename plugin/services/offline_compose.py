@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from plugin.services.model import StoryBrief
-from plugin.services.offline_cast import Material, Slots, make_cast, words
+from plugin.services.offline_cast import Material, Slots, make_cast, tidy, words
 from plugin.services.offline_choices import (
     ChoiceMaker,
     adapt_choice,
@@ -16,6 +16,8 @@ from plugin.services.offline_choices import (
     letter_lines,
     title_case,
 )
+from plugin.services.offline_direct import NoteWeaver
+from plugin.services.offline_voice import Voice, marker_goal
 from plugin.story.themes import CUSTOM_THEME_ID
 
 _TALK_POOLS = ("ally_talk", "rival_talk", "final_rival_talk")
@@ -27,6 +29,13 @@ _BODY_POOLS = {
                "travel"),
     "final": ("final_climax", "final_rival_talk", "ally_talk", "senses"),
 }  # fmt: skip
+# The last sentences of a final chapter, by the story's ending ("happy" and "any": as always).
+_ENDINGS = {
+    "tragic": ("rival_fates", "tragic_victories", "tragic_losses", "tragic_closings"),
+    "open": ("rival_fates", "victories", "open_endings"),
+    "twist": ("rival_fates", "victories", "twist_reveals"),
+}
+_HAPPY_ENDING = ("rival_fates", "victories", "closings")
 # How much may be repeated from earlier chapters: nothing, nothing from the previous
 # chapter, anything (a very long session can exhaust a theme's sentences).
 _RETELL_LEVELS = (0, 1, 2)
@@ -63,6 +72,7 @@ class Composer:
         self.slots["custom"] = self._custom_text()
         self.used: set[str] = set()
         self._cursors: dict[str, list[str]] = {}
+        self.voice = Voice(self.cast, brief.story_style.pov)
 
     # ----- helpers ----------------------------------------------------------------------
 
@@ -73,6 +83,34 @@ class Composer:
         text = (self.brief.custom_theme or self.brief.theme.description or "").strip()
         text = " ".join(text.split()).rstrip(".!?;: ")
         return text if len(text) <= 200 else text[:200].rsplit(" ", 1)[0]
+
+    def speak(self) -> None:
+        """Name the hero in the story's point of view from now on (chapters and finals)."""
+        if not self.voice.active:
+            return
+        self.slots.update(self.voice.slots())
+        goals = [str(goal) for goal in self.material.vocab("goals")]
+        goal = marker_goal(goals, self.cast, self.voice.slots())
+        if goal:
+            self.slots["goal"] = goal
+
+    def plain(self) -> Slots:
+        """Slots that name the hero in the third person (titles and choices)."""
+        if not self.voice.active:
+            return self.slots
+        return self.slots.with_values(**self.voice.plain(), goal=self.cast.goal)
+
+    def directed(self) -> list[str]:
+        """Sentences acting on the streamer's director's note, if there is one."""
+        note = (self.brief.direction or "").strip()
+        if not note:
+            return []
+        keys = ("hero", "he", "him", "his", "himself", "ally", "rival", "place", "home", "item")
+        rng = random.Random(f"note:{self.brief.seed}:{self.chapter}:{note}")
+        weaver = NoteWeaver({key: self.slots[key] for key in keys}, rng)
+        told = [tidy(self.voice(sentence)) for sentence in weaver.sentences(note)]
+        self.used.update(told)
+        return told
 
     def dealt(self, key: str, templates: list[str]) -> list[str]:
         """Templates in a per-session order, rotated per chapter so chapters draw different ones."""
@@ -111,6 +149,7 @@ class Composer:
                 continue
             before = slots.snapshot()
             sentence = slots.try_render(template)
+            sentence = self.voice(sentence) if sentence else sentence
             fits = budget is None or (sentence is not None and words(sentence) <= budget)
             if not sentence or sentence in self.used or (memory and sentence in memory) or not fits:
                 slots.restore(before)  # unused draws go back, so details are not wasted
@@ -181,8 +220,9 @@ class Composer:
         pools = tuple(pools)
         earlier = {recap.title.casefold() for recap in self.brief.chapters}
         templates = [t for pool in pools for t in self.material.templates(pool)]
+        slots = self.plain()
         for template in self.dealt("title:" + "+".join(pools), templates):
-            title = self.slots.try_render(template)
+            title = slots.try_render(template)
             if title and title.casefold() not in earlier and len(title) <= 70:
                 return title_case(title.rstrip("."))
         return f"Chapter {self.chapter}"
@@ -205,6 +245,8 @@ class Composer:
         if not choice:
             return [s for s in (self.need("resume"), self.need("arrive")) if s]
         text, is_verb = adapt_choice(choice, self.cast)
+        if is_verb and self.voice.active:  # "follow your map" -> "I decided to follow my map"
+            text, is_verb = adapt_choice(self.voice.choice(choice), self.cast)
         pool = "continue" if is_verb else "continue_quoted"
         acted = self.need(pool, slots=self.slots.with_values(choice=text))
         if not acted:  # an empty settings file: still honour the viewers' vote
@@ -223,7 +265,7 @@ class Composer:
         own = self.dealt("choices:theme", self.material.own("choices"))
         generic = self.dealt("choices:shared", self.material.common("choices"))
         plain = self.dealt("choices:plain", self.material.templates("plain_choices"))
-        maker = ChoiceMaker(self.slots, places, banned, avoid or [], self.rng)
+        maker = ChoiceMaker(self.plain(), places, banned, avoid or [], self.rng)
         return maker.make(
             self.brief.num_choices, interleave(own, generic) + plain, lambda n: f"Try path {n}"
         )
@@ -249,9 +291,10 @@ class Composer:
         """TITLE, 2-4 paragraphs of prose, then CHOICES with exactly num_choices lines."""
         place = self.place_for(self.chapter, self.brief.winning_choice)
         self.slots["place"] = place
+        self.speak()
         phase = phase_of(self.chapter, self.max_chapters)
         title = self.title(("chapter_titles", "titles"))
-        opening = self.opening(place)
+        opening = self.opening(place) + self.directed()
         closing = [s for s in (self.need("hook_" + phase), self.need("prompt")) if s]
         fixed = sum(words(s) for s in opening + closing)
         body: list[str] = []
@@ -276,11 +319,13 @@ class Composer:
         if self.chapter > 1 and not self.brief.winning_choice and self.cast.route:
             place = self.cast.route[-1]
         self.slots["place"] = place
+        self.speak()
         title = self.title(("final_titles",))
-        opening = self.opening(place)
+        opening = self.opening(place) + self.directed()
         showdown = [s for s in (self.need("final_confront"),) if s]
         turn = [s for s in (self.need("final_turn"),) if s]  # the moment the tide turns
-        ending = [s for s in map(self.need, ("rival_fates", "victories", "closings")) if s]
+        pools = _ENDINGS.get(self.brief.story_style.ending, _HAPPY_ENDING)
+        ending = [s for s in map(self.need, pools) if s]
         # A very short final keeps the resolution and drops the build-up first.
         for extra in (turn, showdown):
             if sum(map(words, opening + showdown + turn + ending)) > self.target * 1.15:

@@ -148,8 +148,9 @@ class LLMService:
         session_id: int | None = None,
         model: str | None = None,
         offline: bool = False,
+        fallback: bool = True,
     ) -> Generation:
-        """Stream one request: retries, then fallback models, then (if enabled) the offline writer."""
+        """Stream one request: retries, then fallback models, then (if enabled and `fallback`) the offline writer."""
         choice = self.choice()
         self.busy += 1
         try:
@@ -159,7 +160,7 @@ class LLMService:
                 return await self._with_fallbacks(choice, request, on_delta, on_reset, purpose, session_id, model)
             except ProviderError as exc:
                 self.last_error = exc.message
-                if not self.config.settings.llm.offline_fallback:
+                if not (fallback and self.config.settings.llm.offline_fallback):
                     raise
                 log.warning("%s failed on every model (%s); the offline writer takes over", purpose, exc.message)
                 await on_reset()

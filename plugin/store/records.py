@@ -30,6 +30,12 @@ class SessionRecord:
     created_at: float
     updated_at: float
     ended_at: float | None
+    style_json: str = "{}"
+
+    @property
+    def style(self) -> dict[str, Any]:
+        """The story style chosen at start (persona, tone, pov ...)."""
+        return json.loads(self.style_json or "{}")
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SessionRecord:
@@ -56,6 +62,7 @@ class SessionRecord:
             "error": self.error,
             "createdAt": self.created_at,
             "endedAt": self.ended_at,
+            "style": self.style,
         }
 
 

@@ -36,15 +36,16 @@ class StoryRepo:
         model: str,
         seed: int,
         state: str,
+        style: dict[str, Any] | None = None,
     ) -> SessionRecord:
         """Insert a new session and return it."""
         now = time.time()
         session_id = await self.db.execute(
             "INSERT INTO story_sessions (theme, title, custom_theme, outline, language, mode, max_chapters,"
-            " num_choices, provider, model, seed, state, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " num_choices, provider, model, seed, state, created_at, updated_at, style_json)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (theme, title, custom_theme, outline, language, mode, max_chapters, num_choices, provider, model,
-             seed, state, now, now),
+             seed, state, now, now, json.dumps(style or {})),
         )
         session = await self.get_session(session_id)
         assert session is not None
@@ -147,6 +148,15 @@ class StoryRepo:
             " VALUES (?,?,?,?)",
             (session_id, chapter_number, json.dumps(memory), time.time()),
         )
+
+    async def latest_memory(self, session_id: int, before: int | None = None) -> tuple[int, dict[str, Any]] | None:
+        """(chapter, snapshot) of the newest memory snapshot, optionally only those taken before a chapter."""
+        row = await self.db.fetchone(
+            "SELECT chapter_number, memory_json FROM story_memory WHERE session_id = ? AND chapter_number < ?"
+            " ORDER BY chapter_number DESC LIMIT 1",
+            (session_id, before if before is not None else 2**31),
+        )
+        return (row["chapter_number"], json.loads(row["memory_json"])) if row else None
 
     async def memory(self, session_id: int, chapter_number: int | None = None) -> dict[str, Any] | None:
         """The latest memory snapshot (or the one taken after `chapter_number`)."""

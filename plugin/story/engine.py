@@ -1,4 +1,4 @@
-"""The story engine: outline, chapters and the final chapter, with repair and clean fallbacks."""
+"""The story engine: outline, chapters and the final chapter, with checks, repair and clean fallbacks."""
 
 from __future__ import annotations
 
@@ -7,18 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from plugin.services.model import ChapterRecap, ModelRequest, Purpose, StoryBrief
-from plugin.services.writer import Generation, LLMService
+from plugin.errors import ProviderError, ProviderModelError, StoryError
+from plugin.services.model import ModelRequest, Purpose
+from plugin.services.writer import OFFLINE_LABEL, Generation, LLMService
 from plugin.store.records import ChapterRecord, SessionRecord
-from plugin.story.parse import ParsedChapter, parse_chapter, parse_choices, parse_outline
+from plugin.story.coherence import read_check, rules_problem
+from plugin.story.memory import StoryMemory, parse_memory
+from plugin.story.parse import ParsedChapter, clean_inline, parse_chapter, parse_choices, parse_outline, strip_reasoning
 from plugin.story.prompts import PromptBook
+from plugin.story.requests import Facts, RequestBuilder
 from plugin.story.streaming import ProseStream
-from plugin.story.themes import CUSTOM_THEME_ID, Theme, ThemeBook
-from plugin.voting.parse import choice_label
+from plugin.story.themes import Theme, ThemeBook
 
 log = logging.getLogger(__name__)
 MIN_PROSE_CHARS = 40  # shorter than this is junk, not a chapter
-EARLIER_CHAPTERS = 8  # how many older chapters are recapped in a prompt
 
 
 class ChapterSink(Protocol):
@@ -34,7 +36,7 @@ class ChapterSink(Protocol):
 
 
 class _NullSink:
-    """A sink for calls whose text is not shown live (outline, repair)."""
+    """A sink for calls whose text is not shown live (outline, repair, memory...)."""
 
     async def token(self, delta: str) -> None:
         """Ignore."""
@@ -53,68 +55,35 @@ class ChapterDraft:
     is_final: bool
     model: str
     fell_back: bool = False
-
-
-def recap(chapter: ChapterRecord) -> ChapterRecap:
-    """A stored chapter as the writer sees it."""
-    chosen = None
-    if chapter.chosen_index is not None and 0 <= chapter.chosen_index < len(chapter.choices):
-        chosen = chapter.choices[chapter.chosen_index]
-    return ChapterRecap(chapter.number, chapter.title, chapter.content, chapter.choices, chosen)
+    problem: str | None = None  # a check's complaint that survived the retries (logged, never blocking)
 
 
 class StoryEngine:
-    """Builds prompts and briefs, calls the writer, and turns answers into chapters."""
+    """Calls the writer for every purpose and turns answers into chapters, memory and rewrites."""
 
-    def __init__(self, llm: LLMService, prompts: PromptBook, themes: ThemeBook, chapter_words: int = 180) -> None:
+    def __init__(self, llm: LLMService, prompts: PromptBook, themes: ThemeBook) -> None:
         self.llm = llm
         self.prompts = prompts
         self.themes = themes
-        self.chapter_words = chapter_words
+        self.requests = RequestBuilder(prompts, themes)
+        self.coherence = "rules"
+        self._no_json_mode: set[str] = set()  # models that refused response_format
+
+    def configure(self, chapter_words: int, context_tokens: int, coherence: str) -> None:
+        """Apply story settings (called again whenever they change)."""
+        self.requests.chapter_words, self.requests.budget, self.coherence = chapter_words, context_tokens, coherence
 
     def theme_for(self, session: SessionRecord) -> Theme:
-        """The session's theme (a custom description becomes a one-off theme)."""
-        if session.theme == CUSTOM_THEME_ID or session.theme not in self.themes.themes:
-            return self.themes.custom(session.custom_theme or session.theme)
-        return self.themes.themes[session.theme]
-
-    def _request(
-        self,
-        purpose: Purpose,
-        session: SessionRecord,
-        chapters: Sequence[ChapterRecord] = (),
-        number: int = 0,
-        winning_choice: str | None = None,
-        draft: str | None = None,
-    ) -> ModelRequest:
-        """Messages for LLMs and a brief for the offline writer, from the same facts."""
-        theme = self.theme_for(session)
-        recaps = tuple(recap(c) for c in chapters)
-        brief = StoryBrief(
-            purpose=purpose, theme=theme, language=session.language, seed=session.seed,
-            chapter_number=number, max_chapters=session.max_chapters, num_choices=session.num_choices,
-            outline=session.outline, chapters=recaps, winning_choice=winning_choice,
-            chapter_words=self.chapter_words, custom_theme=session.custom_theme, draft=draft,
-        )
-        messages = self.prompts.messages(
-            purpose, theme=theme, custom_theme=session.custom_theme, language=session.language,
-            outline=session.outline, earlier=recaps[-EARLIER_CHAPTERS - 1 : -1], previous=recaps[-1] if recaps else None,
-            winning_choice=winning_choice, chapter_number=number, max_chapters=session.max_chapters,
-            chapter_words=self.chapter_words, num_choices=session.num_choices,
-            labels=[choice_label(i) for i in range(session.num_choices)], draft=draft,
-        )
-        max_tokens = max(400, self.chapter_words * 3) if purpose != "repair" else 300
-        return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)
+        """The session's theme."""
+        return self.requests.theme_for(session)
 
     async def write_outline(self, session: SessionRecord) -> tuple[str, str]:
         """The story's title and outline."""
-        request = self._request("outline", session)
-        result = await self._generate(request, session, "outline", _NullSink())
-        title, outline = parse_outline(result.text)
+        request = self.requests.build("outline", Facts(session))
+        title, outline = parse_outline((await self._generate(request, session, "outline")).text)
         if not outline:
             log.warning("outline answer was empty; using the offline writer's outline")
-            result = await self._generate(request, session, "outline", _NullSink(), offline=True)
-            title, outline = parse_outline(result.text)
+            title, outline = parse_outline((await self._generate(request, session, "outline", offline=True)).text)
         return title, outline
 
     async def write_chapter(
@@ -125,53 +94,110 @@ class StoryEngine:
         winning_choice: str | None,
         final: bool,
         sink: ChapterSink,
+        memory: StoryMemory | None = None,
+        direction: str | None = None,
     ) -> ChapterDraft:
-        """Write chapter `number`, streaming prose to `sink`; never fails for bad model output."""
+        """Write chapter `number`, streaming prose to `sink`; checks get one retry; never fails on bad output."""
         purpose: Purpose = "final" if final else "chapter"
-        request = self._request(purpose, session, chapters, number, winning_choice)
-        parsed, model, fell_back = ParsedChapter(), "", False
-        for attempt in ("model", "retry", "offline"):
-            result = await self._generate(request, session, purpose, sink, offline=attempt == "offline")
-            parsed, model, fell_back = parse_chapter(result.text), result.model, result.fell_back or attempt == "offline"
-            if len(parsed.content) >= MIN_PROSE_CHARS:
-                break
-            log.warning("chapter %s answer had no usable prose (%s); trying again", number, attempt)
+        facts = Facts(session, chapters, number, winning_choice, memory, direction)
+        best: tuple[ParsedChapter, Generation] | None = None
+        problem: str | None = None
+        for attempt in ("first", "retry"):
+            facts.problem = problem
+            result = await self._generate(self.requests.build(purpose, facts), session, purpose, sink)
+            parsed = parse_chapter(result.text)
+            if len(parsed.content) < MIN_PROSE_CHARS:
+                problem = "the answer had no usable story text"
+            else:
+                best = (parsed, result)
+                problem = await self._check(session, parsed, memory) if attempt == "first" else None
+                if problem is None:
+                    break
+            log.warning("chapter %s (%s attempt): %s", number, attempt, problem)
             await sink.reset()
-        choices: list[str] = []
-        if not final:
-            choices = await self._settle_choices(session, chapters, number, parsed, request.brief.theme)
+        if best is None:
+            result = await self._generate(self.requests.build(purpose, facts), session, purpose, sink, offline=True)
+            best = (parse_chapter(result.text), Generation(result.text, result.model, result.provider, True))
+        parsed, result = best
+        choices = [] if final else await self._settle_choices(facts, parsed)
         return ChapterDraft(
-            title=parsed.title or f"Chapter {number}", content=parsed.content, choices=choices,
-            is_final=final, model=model, fell_back=fell_back,
+            title=parsed.title or f"Chapter {number}", content=parsed.content, choices=choices, is_final=final,
+            model=result.model, fell_back=result.fell_back, problem=problem,
         )
 
-    async def _settle_choices(
-        self,
-        session: SessionRecord,
-        chapters: Sequence[ChapterRecord],
-        number: int,
-        parsed: ParsedChapter,
-        theme: Theme,
-    ) -> list[str]:
+    async def _check(self, session: SessionRecord, parsed: ParsedChapter, memory: StoryMemory | None) -> str | None:
+        """Rules first; with coherence 'llm', a short model check against memory."""
+        if self.coherence == "off":
+            return None
+        problem = rules_problem(parsed, self.requests.chapter_words, session.language)
+        if problem is None and self.coherence == "llm" and memory is not None and memory.characters:
+            request = self.requests.build("check", Facts(session, memory=memory, draft=parsed.content))
+            try:
+                problem = read_check((await self._generate(request, session, "check", fallback=False)).text)
+            except StoryError as exc:
+                log.info("coherence check skipped: %s", exc.message)
+        return problem
+
+    async def _settle_choices(self, facts: Facts, parsed: ParsedChapter) -> list[str]:
         """Exactly N distinct choices: the model's, then one repair request, then generic fallbacks."""
-        wanted = session.num_choices
+        wanted = facts.session.num_choices
         choices = list(parsed.choices[:wanted])
         if len(choices) < wanted:
-            log.info("chapter %s came with %d of %d choices; asking for a repair", number, len(choices), wanted)
-            request = self._request("repair", session, chapters, number, draft=parsed.content)
+            log.info("chapter %s came with %d of %d choices; asking for a repair", facts.number, len(choices), wanted)
+            request = self.requests.build("repair", Facts(facts.session, facts.chapters, facts.number,
+                                                          draft=parsed.content))
             try:
-                result = await self._generate(request, session, "repair", _NullSink())
-                choices = _merge(choices, parse_choices(result.text), wanted)
-            except Exception:
+                choices = _merge(choices, parse_choices((await self._generate(request, facts.session, "repair")).text),
+                                 wanted)
+            except StoryError:
                 log.exception("choice repair failed; using fallback choices")
         if len(choices) < wanted:
+            theme = self.requests.theme_for(facts.session)
             choices = _merge(choices, self.prompts.fallback_choices(theme=theme), wanted)
         return choices
 
+    async def update_memory(self, session: SessionRecord, memory: StoryMemory, chapter: ChapterRecord) -> StoryMemory:
+        """Ask the writer what changed in this chapter and merge it into the memory (JSON mode when it works)."""
+        offline = chapter.model == OFFLINE_LABEL
+        facts = Facts(session, number=chapter.number, winning_choice=chapter.parent_choice, memory=memory,
+                      draft=chapter.content)
+        request = self.requests.build("memory", facts)
+        model = session.model if session.provider == "openai" else ""
+        if not offline and self._wants_json(model):
+            json_request = self.requests.build("memory", facts, template="memory_json")
+            json_request = ModelRequest(json_request.messages, json_request.brief, json_request.max_tokens, 0.2,
+                                        {"response_format": {"type": "json_object"}})
+            try:
+                answer = await self._generate(json_request, session, "memory", fallback=False)
+                return _merged(memory, answer.text, chapter.number)
+            except ProviderModelError:
+                log.info("model %s refused JSON mode; memory uses tagged text from now on", model)
+                self._no_json_mode.add(model)
+        answer = await self._generate(request, session, "memory", offline=offline, fallback=False)
+        return _merged(memory, answer.text, chapter.number)
+
+    def _wants_json(self, model: str) -> bool:
+        """JSON mode per setting: on, off, or auto (until the model refuses it once)."""
+        setting = self.llm.config.settings.llm.json_mode
+        return setting == "on" or (setting == "auto" and model not in self._no_json_mode)
+
+    async def rewrite_passage(self, session: SessionRecord, chapter: ChapterRecord, passage: str,
+                              instruction: str) -> str:
+        """The passage rewritten as the streamer asked (only the passage)."""
+        request = self.requests.build("rewrite", Facts(session, number=chapter.number, draft=passage,
+                                                       direction=instruction))
+        result = await self._generate(request, session, "rewrite", offline=chapter.model == OFFLINE_LABEL)
+        text = clean_inline(strip_reasoning(result.text).strip())
+        if not text:
+            raise ProviderError("the writer returned an empty rewrite; try another instruction")
+        return text
+
     async def _generate(
-        self, request: ModelRequest, session: SessionRecord, purpose: str, sink: ChapterSink, offline: bool = False
+        self, request: ModelRequest, session: SessionRecord, purpose: str, sink: ChapterSink | None = None,
+        offline: bool = False, fallback: bool = True,
     ) -> Generation:
-        """Run the writer with prose extraction feeding the sink."""
+        """Run the writer, extracting live prose into the sink when there is one."""
+        sink = sink or _NullSink()
         prose = ProseStream()
 
         async def on_delta(delta: str) -> None:
@@ -186,11 +212,19 @@ class StoryEngine:
         result = await self.llm.generate(
             request, on_delta=on_delta, on_reset=on_reset, purpose=purpose, session_id=session.id,
             model=session.model if session.provider == "openai" and session.model else None, offline=offline,
+            fallback=fallback,
         )
         tail = prose.finish()
         if tail:
             await sink.token(tail)
         return result
+
+
+def _merged(memory: StoryMemory, answer: str, chapter: int) -> StoryMemory:
+    """A copy of the memory with a parsed answer folded in."""
+    updated = StoryMemory.from_json(memory.to_json())
+    updated.merge(parse_memory(answer), chapter)
+    return updated
 
 
 def _merge(first: list[str], more: list[str], wanted: int) -> list[str]:

@@ -23,6 +23,7 @@ class Theme:
     palette: tuple[str, ...] = ("#1d1b2f", "#f4d35e", "#ee964b")
     emoji: str = ""
     offline: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    defaults: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # persona, style, tone, ending
 
     def public(self) -> dict[str, Any]:
         """The fields the overlay and admin panel may see."""
@@ -57,6 +58,7 @@ class ThemeBook:
             palette=base.palette,
             emoji="✨",
             offline=base.offline,
+            defaults=base.defaults,
         )
 
 
@@ -81,6 +83,7 @@ def load_themes(path: Path) -> ThemeBook:
             palette=tuple(str(c) for c in raw.get("palette") or Theme.palette),
             emoji=str(raw.get("emoji", "")),
             offline=dict(raw.get("offline") or {}),
+            defaults={str(k): str(v) for k, v in (raw.get("defaults") or {}).items()},
         )
         if theme.id in themes or theme.id == CUSTOM_THEME_ID:
             raise SettingsError(f"{where}: duplicate or reserved theme id '{theme.id}'")

@@ -168,6 +168,11 @@ class VoteDesk:
         await self.flush(closed)
         return closed
 
+    async def discard(self) -> None:
+        """Drop the open round and its unsaved ballots (the chapter is being written again)."""
+        async with self._flush_lock:
+            self.current, self._pending = None, []
+
     async def flush(self, current: OpenRound | None = None) -> None:
         """Write pending ballots to story_ballots now."""
         current = current or self.current

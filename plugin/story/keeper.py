@@ -1,0 +1,74 @@
+"""Keeps each session's memory up to date: one update per chapter, in the background while viewers vote."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from plugin import events
+from plugin.errors import StoryError
+from plugin.store.records import ChapterRecord, SessionRecord
+from plugin.store.repo import StoryRepo
+from plugin.story.engine import StoryEngine
+from plugin.story.memory import StoryMemory
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class MemoryKeeper:
+    """Runs memory updates after chapters and hands the next chapter the freshest memory it can."""
+
+    def __init__(self, engine: StoryEngine, stories: StoryRepo, emit: Emit, timeout_s: Callable[[], float]) -> None:
+        self.engine = engine
+        self.stories = stories
+        self.emit = emit
+        self.timeout_s = timeout_s
+        self._pending: dict[int, asyncio.Task[None]] = {}
+
+    def after_chapter(self, session: SessionRecord, chapter: ChapterRecord) -> None:
+        """Start updating the memory with a chapter just written (or rewritten)."""
+        previous = self._pending.get(session.id)
+        task = asyncio.create_task(self._update(session, chapter, previous), name=f"memory-{session.id}")
+        self._pending[session.id] = task
+
+    async def memory_for(self, session: SessionRecord, chapters: Sequence[ChapterRecord]) -> StoryMemory:
+        """The memory after the last of `chapters`: waits for a running update, catches up after a restart."""
+        task = self._pending.get(session.id)
+        if task is not None:
+            await self._wait(task)
+        latest = await self.stories.latest_memory(session.id)
+        if chapters and (latest is None or latest[0] < chapters[-1].number):
+            await self._wait(asyncio.ensure_future(self._update(session, chapters[-1], None)))
+            latest = await self.stories.latest_memory(session.id)
+        return StoryMemory.from_json(latest[1] if latest else None)
+
+    async def _wait(self, task: asyncio.Future[None]) -> None:
+        """Wait for an update, but never hold the story up for longer than a model call may take."""
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout=self.timeout_s())
+        except TimeoutError:
+            log.warning("memory update is slow; the next chapter goes ahead with the memory it has")
+
+    async def _update(self, session: SessionRecord, chapter: ChapterRecord, previous: asyncio.Task[None] | None) -> None:
+        """One update: the memory before this chapter plus what the writer reports about it."""
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # updates of one session run in order
+        before = await self.stories.latest_memory(session.id, before=chapter.number)
+        memory = StoryMemory.from_json(before[1] if before else None)
+        try:
+            memory = await self.engine.update_memory(session, memory, chapter)
+        except (StoryError, asyncio.TimeoutError) as exc:
+            log.warning("memory update after chapter %s failed: %s", chapter.number, getattr(exc, "message", exc))
+        await self.stories.save_memory(session.id, chapter.number, memory.to_json())
+        await self.emit(events.MEMORY_UPDATED, {"sessionId": session.id, "chapterNumber": chapter.number,
+                                                "memory": memory.to_json()})
+
+    async def shutdown(self) -> None:
+        """Cancel running updates (the next start catches up)."""
+        for task in self._pending.values():
+            task.cancel()
+        await asyncio.gather(*self._pending.values(), return_exceptions=True)
+        self._pending.clear()

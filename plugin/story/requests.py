@@ -1,0 +1,118 @@
+"""Building model requests: the brief for the offline writer and budget-fitted messages for LLMs, from one set of facts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+from plugin.config import StorySettings
+from plugin.services.model import ChapterRecap, ModelRequest, Purpose, StoryBrief, StoryStyle
+from plugin.store.records import ChapterRecord, SessionRecord
+from plugin.story.context import PromptContext, fit_prompt
+from plugin.story.memory import StoryMemory
+from plugin.story.prompts import PromptBook
+from plugin.story.themes import CUSTOM_THEME_ID, Theme, ThemeBook
+from plugin.voting.parse import choice_label
+
+log = logging.getLogger(__name__)
+EARLIER_WITHOUT_SUMMARY = 4  # before the first summary exists, recap this many older chapters
+STYLE_KEYS = tuple(f.name for f in fields(StoryStyle))
+
+
+def recap(chapter: ChapterRecord) -> ChapterRecap:
+    """A stored chapter as the writer sees it."""
+    chosen = None
+    if chapter.chosen_index is not None and 0 <= chapter.chosen_index < len(chapter.choices):
+        chosen = chapter.choices[chapter.chosen_index]
+    return ChapterRecap(chapter.number, chapter.title, chapter.content, chapter.choices, chosen)
+
+
+def resolve_style(story: StorySettings, theme: Theme, overrides: dict[str, Any] | None = None) -> dict[str, str]:
+    """The session's style: explicit overrides, else settings, else the theme's defaults, else built-ins."""
+    base = StoryStyle()
+    chosen: dict[str, str] = {}
+    for key in STYLE_KEYS:
+        value = (overrides or {}).get(key) or getattr(story, key, "") or theme.defaults.get(key) or getattr(base, key)
+        chosen[key] = str(value)
+    return chosen
+
+
+def style_of(session: SessionRecord) -> StoryStyle:
+    """The StoryStyle stored with a session (unknown or bad values fall back to the defaults)."""
+    stored = {k: v for k, v in session.style.items() if k in STYLE_KEYS and isinstance(v, str) and v}
+    try:
+        return StoryStyle(**stored)  # type: ignore[arg-type]
+    except TypeError:
+        return StoryStyle()
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything a request may draw on."""
+
+    session: SessionRecord
+    chapters: Sequence[ChapterRecord] = ()
+    number: int = 0
+    winning_choice: str | None = None
+    memory: StoryMemory | None = None
+    direction: str | None = None
+    draft: str | None = None
+    problem: str | None = None  # a rules check's complaint about the last attempt
+
+
+class RequestBuilder:
+    """Turns Facts into a ModelRequest whose messages fit `story.context_tokens`."""
+
+    def __init__(self, prompts: PromptBook, themes: ThemeBook) -> None:
+        self.prompts = prompts
+        self.themes = themes
+        self.chapter_words = 180
+        self.budget = 2000
+
+    def theme_for(self, session: SessionRecord) -> Theme:
+        """The session's theme (a custom description becomes a one-off theme)."""
+        if session.theme == CUSTOM_THEME_ID or session.theme not in self.themes.themes:
+            return self.themes.custom(session.custom_theme or session.theme)
+        return self.themes.themes[session.theme]
+
+    def build(self, purpose: Purpose, facts: Facts, template: str | None = None) -> ModelRequest:
+        """Brief plus messages for one call (`template` picks another prompt for the same purpose)."""
+        session, theme, style = facts.session, self.theme_for(facts.session), style_of(facts.session)
+        recaps = [recap(c) for c in facts.chapters]
+        memory = facts.memory or StoryMemory()
+        focus = " ".join(filter(None, [recaps[-1].content if recaps else "", facts.winning_choice or "",
+                                       facts.direction or ""]))
+        context = PromptContext(
+            outline=session.outline, summary=memory.summary or None,
+            memory=memory.relevant(focus) if memory.characters or memory.events else {},
+            earlier=[] if memory.summary else recaps[-EARLIER_WITHOUT_SUMMARY - 1 : -1],
+            previous=recaps[-1] if recaps else None, winning_choice=facts.winning_choice, direction=facts.direction,
+        )
+        fixed = {
+            "theme": theme, "custom_theme": session.custom_theme, "language": session.language, "style": style,
+            "chapter_number": facts.number, "max_chapters": session.max_chapters,
+            "chapter_words": self.chapter_words, "num_choices": session.num_choices,
+            "labels": [choice_label(i) for i in range(session.num_choices)], "draft": facts.draft,
+            "problem": facts.problem, "memory_full": memory,
+        }
+
+        def render(ctx: PromptContext) -> tuple[dict[str, str], ...]:
+            return self.prompts.messages(
+                template or purpose, **fixed, outline=ctx.outline, summary=ctx.summary, memory=ctx.memory, earlier=ctx.earlier,
+                previous=ctx.previous, winning_choice=ctx.winning_choice, direction=ctx.direction)
+
+        messages, fitted = fit_prompt(render, context, self.budget)
+        if fitted.trimmed:
+            log.debug("chapter %s prompt trimmed to fit %d tokens: %s", facts.number, self.budget, fitted.trimmed)
+        brief = StoryBrief(
+            purpose=purpose, theme=theme, language=session.language, seed=session.seed,
+            chapter_number=facts.number, max_chapters=session.max_chapters, num_choices=session.num_choices,
+            outline=session.outline, chapters=tuple(recaps), winning_choice=facts.winning_choice,
+            chapter_words=self.chapter_words, custom_theme=session.custom_theme, draft=facts.draft,
+            direction=facts.direction, story_style=style, summary=memory.summary or None,
+            memory=memory.to_json() if purpose == "check" else None,
+        )
+        max_tokens = {"repair": 300, "memory": 900, "check": 200}.get(purpose, max(400, self.chapter_words * 3))
+        return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)
