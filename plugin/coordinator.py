@@ -299,8 +299,10 @@ class Coordinator:
         })
         memory = await self.keeper.memory_for(session, chapters)
         notes = await self.edits.pending_notes(session.id)
+        variant = await self.edits.regenerations(session.id, number)
         draft = await self._interruptible(
-            self.engine.write_chapter(session, chapters, number, parent, final, self, memory, "; ".join(notes) or None),
+            self.engine.write_chapter(session, chapters, number, parent, final, self, memory,
+                                      "; ".join(notes) or None, variant),
             allow=not final,
         )
         if draft is None:

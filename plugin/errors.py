@@ -78,7 +78,14 @@ class ProviderAuthError(ProviderError):
 
 
 class ProviderModelError(ProviderError):
-    """The provider does not know this model (or refused the request): try the next model."""
+    """The provider does not know this model: try the next model."""
 
     code = "provider_model"
+    retryable = False
+
+
+class ProviderRequestError(ProviderError):
+    """The provider refused the request itself (400/422), e.g. an unsupported option: other models would too."""
+
+    code = "provider_request"
     retryable = False

@@ -20,6 +20,7 @@ from plugin.store.meta import MetaRepo
 from plugin.store.records import SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.story.engine import StoryEngine
+from plugin.story.memory import StoryMemory, parse_memory
 from plugin.story.prompts import PromptBook
 from plugin.story.themes import load_themes
 from tests.conftest import StartServer
@@ -202,3 +203,55 @@ async def test_setting_a_base_url_switches_the_server_to_the_real_client(serve: 
             assert models["models"] == ["fake-backup", "fake-model"]
         finally:
             await overlay.disconnect()
+
+
+SPANISH = ("TITLE: La puerta\nSTORY:\nMara empujó la puerta de cristal y sintió que vibraba con una canción que casi "
+           "recordaba. Detrás de ella, el pasillo se llenó de pasos y de voces que no conocía. Ella no sabía qué hacer "
+           "con la llave, pero su amigo le dijo que el camino estaba al otro lado del río y que no había tiempo.\n"
+           "CHOICES:\nA) Abrir la puerta\nB) Esconderse\nC) Cantar")
+
+
+async def test_a_chapter_in_the_wrong_language_is_written_again_once(env: Env) -> None:
+    env.fake.script(Reply(content=SPANISH), Reply(content=CHAPTER))
+    sink = Sink()
+    draft = await write_first_chapter(env, sink)
+    assert draft.content == PROSE and draft.problem is None and sink.text == PROSE
+    retry_prompt = env.fake.requests[-1].body["messages"][1]["content"]
+    assert "written in Spanish, expected English" in retry_prompt
+
+
+async def test_checks_never_block_the_best_attempt_is_used(env: Env) -> None:
+    env.fake.script(Reply(content=SPANISH), Reply(content=SPANISH))
+    draft = await write_first_chapter(env)
+    assert draft.content.startswith("Mara empujó") and len(draft.choices) == 3
+    assert len(env.fake.requests) == 2  # one retry, then on with the show
+
+
+async def test_the_model_check_against_memory_gets_one_rewrite(env: Env) -> None:
+    env.engine.configure(chapter_words=30, context_tokens=2000, coherence="llm")
+    memory = StoryMemory()
+    memory.merge(parse_memory("CHARACTER: Skarn | the rival | defeated"), 1)
+    env.fake.script(Reply(content=CHAPTER.replace("Mara", "Skarn")),
+                    Reply(content='{"ok": false, "problem": "Skarn was defeated in chapter 1 but acts here"}'),
+                    Reply(content=CHAPTER))
+    draft = await env.engine.write_chapter(env.session, [], 2, "Open the door", False, Sink(), memory)
+    assert draft.content == PROSE
+    purposes = [r.body["messages"][1]["content"][:40] for r in env.fake.requests]
+    assert len(purposes) == 3 and "Facts established so far" in env.fake.requests[1].body["messages"][1]["content"]
+    assert "Skarn was defeated in chapter 1" in env.fake.requests[2].body["messages"][1]["content"]
+
+
+async def test_memory_uses_json_mode_and_falls_back_to_tagged_text(env: Env) -> None:
+    stories = StoryRepo(env.llm.meta.db)
+    chapter = await stories.add_chapter(session_id=env.session.id, number=1, title="T", content=PROSE,
+                                        choices=CHOICES, is_final=False, parent_choice=None, model="fake-model",
+                                        state="voting")
+    env.fake.script(Reply(content='{"summary": "Mara found the door.", "characters": [{"name": "Mara"}]}'))
+    memory = await env.engine.update_memory(env.session, StoryMemory(), chapter)
+    assert env.fake.requests[-1].body["response_format"] == {"type": "json_object"}
+    assert memory.summary == "Mara found the door." and memory.characters[0].name == "Mara"
+    env.fake.script(Reply(status=400, error_message="response_format is not supported"),
+                    Reply(content="SUMMARY: Still at the door.\nCHARACTER: Marah | the heroine | curious"))
+    memory = await env.engine.update_memory(env.session, memory, chapter)
+    assert "response_format" not in env.fake.requests[-1].body
+    assert [c.name for c in memory.characters] == ["Mara"] and memory.characters[0].aliases == ["Marah"]

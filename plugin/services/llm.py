@@ -8,7 +8,7 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError
+from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError, ProviderRequestError
 from plugin.services.model import ModelRequest, Usage, estimate_tokens
 from plugin.services.thinking import ThinkFilter
 
@@ -29,7 +29,7 @@ def _map_error(exc: Exception, model: str) -> ProviderError:
     if isinstance(exc, openai.NotFoundError):
         return ProviderModelError(f"model '{model}' not found ({detail})")
     if isinstance(exc, (openai.BadRequestError, openai.UnprocessableEntityError)):
-        return ProviderModelError(f"request refused for model '{model}' ({detail})")
+        return ProviderRequestError(f"request refused for model '{model}' ({detail})")
     if isinstance(exc, openai.RateLimitError):
         error = ProviderError(f"rate limited (429): {detail}", code="provider_rate_limited")
         error.retry_after = _retry_after(exc)

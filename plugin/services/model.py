@@ -56,6 +56,7 @@ class StoryBrief:
     story_style: StoryStyle = field(default_factory=StoryStyle)
     summary: str | None = None  # the rolling summary of older chapters
     memory: dict[str, Any] | None = None  # the memory entries that matter now
+    variant: int = 0  # how many times this chapter was regenerated (so a rewrite differs)
 
 
 @dataclass(frozen=True, slots=True)

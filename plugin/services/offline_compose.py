@@ -65,7 +65,9 @@ class Composer:
         self.max_chapters = max(1, brief.max_chapters)
         self.chapter = max(1, brief.chapter_number)
         self.target = max(40, brief.chapter_words)
-        self.rng = random.Random(f"{brief.seed}:{brief.theme.id}:{self.chapter}:{brief.purpose}")
+        # `variant` counts regenerations of this chapter, so "regenerate" gives a different chapter.
+        variant = f":v{brief.variant}" if brief.variant else ""
+        self.rng = random.Random(f"{brief.seed}:{brief.theme.id}:{self.chapter}:{brief.purpose}{variant}")
         self.earlier = "\n".join(recap.content for recap in brief.chapters)
         self.recent = brief.chapters[-1].content if brief.chapters else ""
         self.slots = Slots(self.cast.slots(), material, self.rng, self.earlier, self.recent)

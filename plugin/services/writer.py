@@ -14,7 +14,7 @@ from typing import Any, Literal
 from openai import AsyncOpenAI
 
 from plugin.config import LLMSettings
-from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError
+from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError, ProviderRequestError
 from plugin.paths import SETTINGS_DIR
 from plugin.services.configuration import ConfigService
 from plugin.services.llm import OpenAIModel
@@ -199,6 +199,8 @@ class LLMService:
                 except ProviderAuthError as exc:
                     self.key_rejected, self.last_error = True, exc.message
                     raise
+                except ProviderRequestError:
+                    raise  # the request itself was refused: another model would refuse it too
                 except ProviderError as exc:
                     last = exc
                     if written:

@@ -64,6 +64,14 @@ class EditRepo:
                  "choices": json.loads(r["choices_json"]), "reason": r["reason"], "instruction": r["instruction"],
                  "createdAt": r["created_at"]} for r in rows]
 
+    async def regenerations(self, session_id: int, number: int) -> int:
+        """How many times a chapter was regenerated."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM story_chapter_revisions WHERE session_id = ? AND number = ? AND reason = 'regenerate'",
+            (session_id, number),
+        )
+        return int(row[0]) if row else 0
+
     async def discard_chapter(self, session_id: int, number: int) -> None:
         """Remove a chapter and its vote (ballots go with it) so the story loop writes it again."""
         async with self.db.transaction() as conn:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from plugin.errors import ProviderError, ProviderModelError, StoryError
+from plugin.errors import ProviderError, ProviderRequestError, StoryError
 from plugin.services.model import ModelRequest, Purpose
 from plugin.services.writer import OFFLINE_LABEL, Generation, LLMService
 from plugin.store.records import ChapterRecord, SessionRecord
@@ -96,10 +96,11 @@ class StoryEngine:
         sink: ChapterSink,
         memory: StoryMemory | None = None,
         direction: str | None = None,
+        variant: int = 0,
     ) -> ChapterDraft:
         """Write chapter `number`, streaming prose to `sink`; checks get one retry; never fails on bad output."""
         purpose: Purpose = "final" if final else "chapter"
-        facts = Facts(session, chapters, number, winning_choice, memory, direction)
+        facts = Facts(session, chapters, number, winning_choice, memory, direction, variant=variant)
         best: tuple[ParsedChapter, Generation] | None = None
         problem: str | None = None
         for attempt in ("first", "retry"):
@@ -170,7 +171,7 @@ class StoryEngine:
             try:
                 answer = await self._generate(json_request, session, "memory", fallback=False)
                 return _merged(memory, answer.text, chapter.number)
-            except ProviderModelError:
+            except ProviderRequestError:
                 log.info("model %s refused JSON mode; memory uses tagged text from now on", model)
                 self._no_json_mode.add(model)
         answer = await self._generate(request, session, "memory", offline=offline, fallback=False)

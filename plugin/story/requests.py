@@ -60,6 +60,7 @@ class Facts:
     direction: str | None = None
     draft: str | None = None
     problem: str | None = None  # a rules check's complaint about the last attempt
+    variant: int = 0  # regenerations of this chapter so far
 
 
 class RequestBuilder:
@@ -112,7 +113,7 @@ class RequestBuilder:
             outline=session.outline, chapters=tuple(recaps), winning_choice=facts.winning_choice,
             chapter_words=self.chapter_words, custom_theme=session.custom_theme, draft=facts.draft,
             direction=facts.direction, story_style=style, summary=memory.summary or None,
-            memory=memory.to_json() if purpose == "check" else None,
+            memory=memory.to_json() if purpose == "check" else None, variant=facts.variant,
         )
         max_tokens = {"repair": 300, "memory": 900, "check": 200}.get(purpose, max(400, self.chapter_words * 3))
         return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)

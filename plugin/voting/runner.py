@@ -61,6 +61,7 @@ class VoteRunner:
             await self.votes.extend_round(vote.id, timer.ends_at, extensions)
             await self.announce(current, extended=True)
         await self.desk.close()
+        vote = current.record  # choices may have been edited while the vote was open
         tally = current.tally
         outcome = (
             Outcome(timer.forced_choice, "admin") if timer.forced_choice is not None
