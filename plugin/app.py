@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ from aiohttp import web
 from plugin import events, keys
 from plugin.api import config as config_api
 from plugin.api import edits as edits_api
+from plugin.api import media as media_api
 from plugin.api import pages
 from plugin.api import story as story_api
 from plugin.api.middleware import auth_middleware, error_middleware
@@ -26,8 +28,14 @@ from plugin.clock import Clock, SystemClock
 from plugin.config import Settings
 from plugin.coordinator import Coordinator
 from plugin.paths import SETTINGS_DIR
+from plugin.yamlfile import load_yaml_file
 from plugin.realtime import Realtime
 from plugin.services.configuration import ConfigService
+from plugin.services.espeak import EspeakEngine
+from plugin.services.filecache import FileCache
+from plugin.services.images import ImageService
+from plugin.services.speech import SpeechService
+from plugin.services.titlecard import render_title_card
 from plugin.services.offline import OfflineWriter
 from plugin.services.writer import LLMService
 from plugin.store.db import Database
@@ -36,6 +44,8 @@ from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
+from plugin.story.keeper import MemoryKeeper
+from plugin.story.media import MediaDirector
 from plugin.story.prompts import PromptBook
 from plugin.story.tools import EditorTools
 from plugin.story.themes import load_themes
@@ -43,6 +53,8 @@ from plugin.voting.desk import VoteDesk
 
 log = logging.getLogger(__name__)
 TOKEN_FILE = "admin_token"
+MB, DAY = 1024 * 1024, 86_400.0
+CLEANUP_EVERY_S = 600
 
 
 def data_dir(settings: Settings) -> Path:
@@ -94,6 +106,35 @@ async def _writer(app: web.Application) -> AsyncIterator[None]:
     await llm.close()
 
 
+async def _media(app: web.Application) -> AsyncIterator[None]:
+    """Picture and speech services with their on-disk caches, trimmed every few minutes."""
+    config, folder = app[keys.CONFIG], data_dir(app[keys.START_SETTINGS])
+    media = config.settings.images, config.settings.tts
+    image_cache = FileCache(folder / "images", media[0].cache_max_mb * MB, media[0].cache_max_age_days * DAY)
+    audio_cache = FileCache(folder / "audio", media[1].cache_max_mb * MB, 7 * DAY)
+    presets = load_yaml_file(SETTINGS_DIR / "media_providers.yaml")[0]
+    app[keys.IMAGE_CACHE], app[keys.AUDIO_CACHE] = image_cache, audio_cache
+    app[keys.IMAGES] = ImageService(lambda: config.settings, image_cache, presets["images"], render_title_card)
+    app[keys.SPEECH] = SpeechService(lambda: config.settings, audio_cache, presets["tts"], EspeakEngine)
+
+    async def trim() -> None:
+        while True:
+            await asyncio.sleep(CLEANUP_EVERY_S)
+            images, tts = config.settings.images, config.settings.tts
+            image_cache.max_bytes, image_cache.max_age_s = images.cache_max_mb * MB, images.cache_max_age_days * DAY
+            audio_cache.max_bytes = tts.cache_max_mb * MB
+            keep = await app[keys.STORIES].image_files()
+            await asyncio.to_thread(image_cache.cleanup, None, keep)
+            await asyncio.to_thread(audio_cache.cleanup)
+
+    cleanup = asyncio.create_task(trim(), name="cache-cleanup")
+    yield
+    cleanup.cancel()
+    await asyncio.gather(cleanup, return_exceptions=True)
+    await app[keys.IMAGES].close()
+    await app[keys.SPEECH].close()
+
+
 async def _story(app: web.Application) -> AsyncIterator[None]:
     """The vote desk and the story loop, resumed from the database."""
     config, realtime = app[keys.CONFIG], app[keys.REALTIME]
@@ -106,16 +147,31 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
 
     configure_engine(config.settings)
     config.on_change(configure_engine)
+    keeper = MemoryKeeper(engine, app[keys.STORIES], realtime.to_admins, lambda: config.settings.llm.timeout_s)
+    media = MediaDirector(
+        images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
+        prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],
+        emit=realtime.broadcast,
+    )
     coordinator = Coordinator(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
-        desk=desk, llm=app[keys.LLM], emit=realtime.broadcast, emit_admin=realtime.to_admins, clock=app[keys.CLOCK],
+        desk=desk, llm=app[keys.LLM], emit=realtime.broadcast, clock=app[keys.CLOCK], keeper=keeper, media=media,
     )
+    coordinator.extra_state["media"] = media.status
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
+
+    tools = app[keys.TOOLS]
 
     async def force_vote_end(_: dict[str, object]) -> dict[str, object]:
         return {"ok": await coordinator.force_vote_end()}
 
-    realtime.bind(coordinator.snapshot, {events.FORCE_VOTE_END: force_vote_end})
+    async def regenerate_image(data: dict[str, object]) -> dict[str, object]:
+        prompt, number = data.get("prompt"), data.get("chapterNumber")
+        return {"ok": True, **await tools.regenerate_image(prompt if isinstance(prompt, str) and prompt.strip()
+                                                           else None, number if isinstance(number, int) else None)}
+
+    realtime.bind(coordinator.snapshot, {events.FORCE_VOTE_END: force_vote_end,
+                                         events.REGENERATE_IMAGE: regenerate_image})
     await desk.start()
     await coordinator.resume()
     yield
@@ -167,11 +223,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     realtime = Realtime(lambda: app[keys.ADMIN_TOKEN])
     realtime.attach(app)
     app[keys.REALTIME] = realtime
-    app.cleanup_ctx.extend([_database, _writer, _story, _chat])
+    app.cleanup_ctx.extend([_database, _writer, _media, _story, _chat])
     app.on_shutdown.append(_shutdown_realtime)
     app.router.add_routes(story_api.routes)
     app.router.add_routes(config_api.routes)
     app.router.add_routes(edits_api.routes)
+    app.router.add_routes(media_api.routes)
     app.router.add_routes(pages.routes)
     pages.add_static(app)
     return app

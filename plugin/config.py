@@ -91,6 +91,39 @@ class VotingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageSettings:
+    """Chapter pictures."""
+
+    provider: Literal["auto", "offline", "openai", "off"]
+    preset: Literal["", "openai", "siliconflow"]
+    base_url: str
+    api_key: str
+    model: str
+    size: str
+    style: str
+    cache_max_mb: int = _range(1, 100_000)
+    cache_max_age_days: float = _range(0.01, 3650)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSettings:
+    """The narrating voice."""
+
+    provider: Literal["auto", "offline", "openai", "off"]
+    preset: Literal["", "openai", "siliconflow"]
+    base_url: str
+    api_key: str
+    model: str
+    narrator_voice: str
+    character_voices: tuple[str, ...]
+    speed: float = _range(0.5, 2.0)
+    volume: float = _range(0, 1)
+    read_vote_call: bool
+    reading_wpm: int = _range(60, 400)
+    cache_max_mb: int = _range(1, 100_000)
+
+
+@dataclass(frozen=True, slots=True)
 class ChatSettings:
     """Where viewers' chat comes from."""
 
@@ -129,6 +162,8 @@ class Settings:
     llm: LLMSettings
     story: StorySettings
     voting: VotingSettings
+    images: ImageSettings
+    tts: SpeechSettings
     chat: ChatSettings
     tiktok: TikTokSettings
     simulator: SimulatorSettings
@@ -169,7 +204,8 @@ def _schema() -> dict[str, FieldSpec]:
 
 
 SCHEMA = _schema()
-SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id"})
+SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id",
+                         "images.api_key", "tts.api_key"})
 STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token"})
 
 

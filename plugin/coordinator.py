@@ -10,7 +10,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 from plugin import events
 from plugin.chat.base import StreamStatus
@@ -23,9 +23,11 @@ from plugin.store.records import ChapterRecord, RoundRecord, SessionRecord
 from plugin.store.edits import EditRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
+from plugin.tasks import first_of, log_failure, unless
 from plugin.story.engine import StoryEngine
 from plugin.story.keeper import MemoryKeeper
-from plugin.story.live import LiveChapter, build_state, voting_view
+from plugin.story.live import LiveChapter, build_recap, build_state, voting_view
+from plugin.story.media import MediaDirector
 from plugin.story.parse import parse_outline
 from plugin.story.requests import resolve_style
 from plugin.story.themes import CUSTOM_THEME_ID
@@ -34,7 +36,6 @@ from plugin.voting.runner import VoteRunner
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
-T = TypeVar("T")
 RUNNING = frozenset({"outlining", "writing", "voting", "waiting", "final", "error"})
 
 
@@ -43,11 +44,15 @@ class Coordinator:
 
     def __init__(
         self, *, config: ConfigService, stories: StoryRepo, votes: VoteRepo, edits: EditRepo, engine: StoryEngine,
-        desk: VoteDesk, llm: LLMService, emit: Emit, emit_admin: Emit, clock: Clock,
+        desk: VoteDesk, llm: LLMService, emit: Emit, clock: Clock, keeper: MemoryKeeper,
+        media: MediaDirector | None = None,
     ) -> None:
         self.config, self.stories, self.votes, self.edits, self.engine = config, stories, votes, edits, engine
-        self.keeper = MemoryKeeper(engine, stories, emit_admin, lambda: config.settings.llm.timeout_s)
-        self.desk, self.llm, self.emit, self.emit_admin, self.clock = desk, llm, emit, emit_admin, clock
+        self.media = media
+        if media is not None:
+            media.on_picture = self._picture_ready
+        self.desk, self.llm, self.emit, self.clock, self.keeper = desk, llm, emit, clock, keeper
+        self.emit_admin = keeper.emit
         self.voter = VoteRunner(votes=votes, desk=desk, emit=emit, clock=clock, config=config)
         self.session: SessionRecord | None = None
         self.live: LiveChapter | None = None
@@ -188,6 +193,8 @@ class Coordinator:
         """Stop every task; state stays persisted for resume."""
         await self.pause_loop()
         await self.keeper.shutdown()
+        if self.media is not None:
+            await self.media.shutdown()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -199,6 +206,7 @@ class Coordinator:
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(log_failure)
         return task
 
     def resume_loop(self) -> None:
@@ -298,12 +306,13 @@ class Coordinator:
             "isFinal": final, "parentChoice": parent,
         })
         memory = await self.keeper.memory_for(session, chapters)
-        notes = await self.edits.pending_notes(session.id)
+        notes = await self.edits.pending_note_ids(session.id)
         variant = await self.edits.regenerations(session.id, number)
-        draft = await self._interruptible(
+        self._interrupt.clear()
+        draft = await unless(
             self.engine.write_chapter(session, chapters, number, parent, final, self, memory,
-                                      "; ".join(notes) or None, variant),
-            allow=not final,
+                                      "; ".join(note for _, note in notes) or None, variant),
+            None if final else self._interrupt,  # an end request stops a chapter, never the final one
         )
         if draft is None:
             return  # the admin asked to end: the next step writes the final chapter instead
@@ -313,37 +322,29 @@ class Coordinator:
             state="final" if final else "writing",
         )
         if notes:
-            await self.edits.mark_notes_used(session.id, number)
+            await self.edits.mark_notes_used([note_id for note_id, _ in notes], number)
         self.keeper.after_chapter(session, chapter)
+        if self.media is not None:
+            self.media.after_chapter(await self._reload(session.id), chapter, memory)
         self.live = LiveChapter.from_record(chapter)
         await self.emit(events.CHAPTER_READY, {**chapter.public(), "model": draft.model, "fellBack": draft.fell_back})
         await self.emit_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def token(self, delta: str) -> None:
-        """ChapterSink: a piece of prose for the overlays."""
+        """ChapterSink: a piece of prose for the overlays (and for narration made ahead)."""
         if self.live is not None:
             self.live.content += delta
+            if self.media is not None and self.session is not None:
+                self.media.streaming(self.session, delta)
             await self.emit(events.CHAPTER_TOKEN, {"chapterNumber": self.live.number, "delta": delta})
 
     async def reset(self) -> None:
         """ChapterSink: the writer starts the chapter over."""
         if self.live is not None:
             self.live.content = ""
+            if self.media is not None and self.session is not None:
+                self.media.streaming(self.session, None)
             await self.emit(events.CHAPTER_RESET, {"chapterNumber": self.live.number})
-
-    async def _interruptible(self, coro: Coroutine[Any, Any, T], allow: bool = True) -> T | None:
-        """Run `coro`; if an end request interrupts it, cancel it and return None."""
-        self._interrupt.clear()
-        work = asyncio.ensure_future(coro)
-        waiter = asyncio.ensure_future(self._interrupt.wait())
-        try:
-            await asyncio.wait({work, waiter} if allow else {work}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            if not work.done():
-                work.cancel()
-                await asyncio.gather(work, return_exceptions=True)
-        return None if work.cancelled() else work.result()
 
     async def _run_vote(self, session: SessionRecord, chapter: ChapterRecord, vote: RoundRecord | None) -> None:
         """Run the vote on a chapter; the loop holds for the admin after it in manual mode."""
@@ -353,8 +354,12 @@ class Coordinator:
             return "waiting" if manual and not (await self._reload(session.id)).end_requested else "writing"
 
         async def opened() -> None:
-            await self._reload(session.id)
+            fresh = await self._reload(session.id)
             await self.emit_state()
+            current = self.desk.current
+            if self.media is not None and current is not None and not current.timer.is_forced:
+                self._spawn(self.media.vote_call(fresh, chapter.number, current.record.choices,
+                                                 current.timer.remaining()), "vote-call")
 
         self.last_result = await self.voter.run(session, chapter, vote, opened, state_after)
         await self._reload(session.id)
@@ -380,14 +385,7 @@ class Coordinator:
         await self._reload(session.id)
         if self.live is not None:
             self.live.streaming = False
-        results = await self.votes.results(session.id)
-        self.recap = {
-            "sessionId": session.id,
-            "title": session.title,
-            "chapters": len(await self.stories.chapters(session.id)),
-            "totalVotes": sum(c["votes"] for chapter in results.values() for c in chapter),
-            "topVoters": await self.votes.top_voters(session.id, limit=5),
-        }
+        self.recap = await build_recap(self.stories, self.votes, session)
         await self.emit(events.ENDED, {"sessionId": session.id, "recap": self.recap})
         await self.emit_state()
         delay = self.config.settings.story.auto_restart_s
@@ -413,13 +411,12 @@ class Coordinator:
         except Exception:
             log.exception("could not record the error state")
         self._retry_now.clear()
-        sleeper = asyncio.ensure_future(self.clock.sleep(delay))
-        poke = asyncio.ensure_future(self._retry_now.wait())
-        try:
-            await asyncio.wait({sleeper, poke}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            poke.cancel()
+        await first_of(self.clock.sleep(delay), self._retry_now.wait())
+
+    def _picture_ready(self, session_id: int, number: int, url: str) -> None:
+        """A chapter's picture arrived: a reloaded overlay must show it too."""
+        if self.live is not None and self.live.session_id == session_id and self.live.number == number:
+            self.live.image_url = url
 
     def require_running(self) -> SessionRecord:
         """The running session, or 409."""

@@ -11,6 +11,9 @@ from plugin.config import Settings
 from plugin.coordinator import Coordinator
 from plugin.realtime import Realtime
 from plugin.services.configuration import ConfigService
+from plugin.services.filecache import FileCache
+from plugin.services.images import ImageService
+from plugin.services.speech import SpeechService
 from plugin.services.writer import LLMService
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
@@ -40,3 +43,7 @@ COORDINATOR = web.AppKey("coordinator", Coordinator)
 GATEWAY = web.AppKey("gateway", ChatGateway)
 CHAT = web.AppKey("chat", ChatService)
 TOOLS = web.AppKey("tools", EditorTools)
+IMAGE_CACHE = web.AppKey("image_cache", FileCache)
+AUDIO_CACHE = web.AppKey("audio_cache", FileCache)
+IMAGES = web.AppKey("images", ImageService)
+SPEECH = web.AppKey("speech", SpeechService)

@@ -144,3 +144,127 @@ async def test_chat_card_connects_tiktok_and_disconnects(serve: StartServer, bro
     await expect(page.locator("#chat-disconnect")).to_be_disabled()
     assert dialogs == []
     await page.close()
+
+
+async def test_memory_viewer_fills_in_as_the_story_runs(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300})
+    page, dialogs = await open_admin(browser, server)
+    await page.locator('#theme-cards .theme-card[data-theme="fantasy"]').click()
+    await page.locator("#start-style-box summary").click()
+    await page.locator("#start-tone").fill("eerie")
+    await page.locator("#start-pov").select_option("first")
+    await page.locator("#start-button").click()
+    # Characters, places and events arrive with story:memory-updated after chapter 1.
+    await expect(page.locator("#memory-characters li").nth(1)).to_be_attached(timeout=60_000)
+    await expect(page.locator("#memory-events li").first).to_be_attached(timeout=10_000)
+    await expect(page.locator("#memory-locations li").first).to_be_attached()
+    await expect(page.locator("#memory-summary")).not_to_have_text("No summary yet.")
+    await expect(page.locator("#memory-events li").first).to_contain_text("Ch. 1")
+    await expect(page.locator("#memory-chapter option")).to_have_count(2)  # latest, after chapter 1
+    status, body = await server.call("GET", f"{API}/memory")
+    first = body["memory"]["characters"][0]
+    await expect(page.locator("#memory-characters li").first).to_contain_text(first["name"])
+    await page.locator("#memory-chapter").select_option("1")
+    await expect(page.locator("#memory-meta")).to_contain_text("after chapter 1")
+    await expect(page.locator("#memory-characters li")).to_have_count(len(body["memory"]["characters"]))
+    status, state = await server.call("GET", f"{API}/status")
+    assert state["session"]["style"]["tone"] == "eerie" and state["session"]["style"]["pov"] == "first"
+    await page.locator("#memory").scroll_into_view_if_needed()
+    await screenshot(page, "admin-memory")
+    assert dialogs == []
+    await page.close()
+
+
+async def test_directors_note_is_pending_then_used_by_the_next_chapter(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300, "llm.offline_words_per_s": 60})
+    await server.call("POST", f"{API}/start", {"theme": "adventure"})
+    page, _ = await open_admin(browser, server)
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await page.locator("#note-input").fill("a talking cat appears")
+    await page.locator("#note-button").click()
+    await expect(page.locator("#notes-pending li")).to_have_count(1, timeout=10_000)
+    await expect(page.locator("#notes-pending li").first).to_have_text("a talking cat appears")
+    status, body = await server.call("GET", f"{API}/director-notes")
+    assert body["pending"] == ["a talking cat appears"]
+    status, _ = await server.call("POST", f"{API}/next-chapter", {})
+    assert status == 200
+    await expect(page.locator("#live-session")).to_contain_text("chapter 2 of", timeout=60_000)
+    await expect(page.locator("#notes-pending li")).to_have_count(0, timeout=60_000)
+    await expect(page.locator("#live-text")).to_contain_text(re.compile(r"\bcats?\b", re.I))
+    status, body = await server.call("GET", f"{API}/director-notes")
+    assert body["pending"] == [] and body["notes"][0]["usedInChapter"] == 2
+    await page.close()
+
+
+async def test_rewrite_a_selected_sentence_of_the_live_chapter(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300, "llm.offline_words_per_s": 60})
+    status, started = await server.call("POST", f"{API}/start", {"theme": "western"})
+    page, dialogs = await open_admin(browser, server)
+    live = page.locator("#live-text")
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await page.locator("#rewrite-instruction").fill("mention the dragon")
+    await page.locator("#rewrite-button").click()  # nothing selected yet: a hint, no request
+    await expect(page.locator("#rewrite-selection")).to_have_attribute("data-state", "warn")
+    await expect(page.locator("#rewrite-selection")).to_contain_text("Nothing is selected")
+    before = await live.text_content() or ""
+    assert "dragon" not in before.lower()
+    sentence = await page.evaluate("""() => {
+        const text = document.querySelector("#live-text");
+        const node = text.firstChild;
+        const end = node.data.search(/[.!?]["”’]?(\\s|$)/) + 1;
+        const range = document.createRange();
+        range.setStart(node, 0);
+        range.setEnd(node, end);
+        const selection = getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        return node.data.slice(0, end);
+    }""")
+    assert sentence and before.startswith(sentence)
+    await expect(page.locator("#rewrite-selection")).to_contain_text(sentence[:30])
+    await page.locator("#rewrite-button").click()
+    await expect(live).to_contain_text("dragon", timeout=20_000)
+    await expect(page.locator("#rewrite-selection")).to_have_attribute("data-state", "none")
+    status, body = await server.call("GET", f"{API}/session/{started['session']['id']}")
+    assert [r["reason"] for r in body["revisions"]] == ["rewrite"]
+    assert body["revisions"][0]["instruction"] == "mention the dragon" and body["revisions"][0]["content"] == before
+    assert "dragon" in body["chapters"][0]["content"] and await live.text_content() == body["chapters"][0]["content"]
+    await page.locator("#history-list .history-item").first.click()
+    await expect(page.locator(".history-chapter .revision-count").first).to_have_text("1 revision", timeout=10_000)
+    await page.locator(".history-chapter .revisions summary").first.click()
+    await expect(page.locator(".revision").first).to_contain_text("Passage rewritten")
+    assert dialogs == []
+    await page.close()
+
+
+async def test_edit_a_choice_during_the_vote_updates_the_overlay(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300, "llm.offline_words_per_s": 60,
+                                           "story.mode": "manual"})
+    await server.call("POST", f"{API}/start", {"theme": "mystery"})
+    page, dialogs = await open_admin(browser, server)
+    overlay = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await overlay.goto(f"{server.url}/overlay")
+    row = page.locator("#live-choices .live-choice").nth(1)
+    await expect(row.locator(".edit-choice")).to_be_visible(timeout=60_000)
+    await expect(overlay.locator("#choices .choice")).to_have_count(3, timeout=15_000)
+    await row.locator(".edit-choice").click()
+    await row.locator(".edit-choice-input").fill(f"Follow the muddy footprints {XSS}")
+    await row.locator(".save-choice").click()
+    new_text = f"Follow the muddy footprints {XSS}"
+    await expect(row.locator(".choice-text")).to_have_text(new_text, timeout=10_000)
+    await expect(overlay.locator("#choices .choice-text").nth(1)).to_have_text(new_text, timeout=10_000)
+    status, body = await server.call("GET", f"{API}/status")
+    assert body["voting"]["choices"][1] == new_text
+    # An edit saved after the vote closed is refused, and the server's reason is shown.
+    first = page.locator("#live-choices .live-choice").first
+    await first.locator(".edit-choice").click()
+    await page.locator("#force-end-button").click()
+    await expect(page.locator("#live-state")).to_have_attribute("data-state", "waiting", timeout=10_000)
+    await expect(page.locator("#live-choices .edit-choice").first).to_be_hidden()
+    await first.locator(".edit-choice-input").fill("Too late")
+    await first.locator(".save-choice").click()
+    await expect(page.locator("#error-banner")).to_contain_text("the vote on this chapter is over", timeout=10_000)
+    await expect(overlay.locator("#choices .choice-text").first).not_to_have_text("Too late")
+    assert await page.locator("img[src='x']").count() == 0 and dialogs == []
+    await overlay.close()
+    await page.close()

@@ -11,6 +11,7 @@
   let signature = "";
   let rows = [];
   let pending = false;  // a command is in flight: keep buttons disabled until it answers
+  let editing = null;   // {number, index}: the choice whose text is being edited
 
   const REASONS = { votes: "most votes", tie: "a tie, broken by the tie rule", no_votes: "no votes, picked by the no-votes rule",
     admin: "picked by you" };
@@ -28,6 +29,7 @@
   }
 
   function build(v) {
+    if (editing && editing.number !== v.number) editing = null;
     rows = v.choices.map((text, i) => {
       const count = el("span", { class: "count", text: "0" });
       const unit = el("span", { class: "unit", text: " votes · " });
@@ -37,15 +39,21 @@
         title: `Close the vote and continue with ${fmt.letter(i)}`, data: { index: String(i) },
         on: { click: A.guard(() => command(pick, "next-chapter", { choiceIndex: i }, `Pick ${fmt.letter(i)}`,
           `Continuing with ${fmt.letter(i)}`), "pick") } });
+      const edit = el("button", { type: "button", class: "edit-choice small ghost", text: "Edit",
+        title: `Change the wording of ${fmt.letter(i)} while the vote is open`, attrs: { "aria-label": `Edit choice ${fmt.letter(i)}` },
+        on: { click: () => startEdit(v.number, i) } });
+      const textNode = el("span", { class: "choice-text", text });
+      const head = el("div", { class: "choice-head" },
+        el("span", { class: "letter", text: fmt.letter(i), title: `Viewers vote !${fmt.letter(i).toLowerCase()}` }),
+        textNode, edit, pick);
       const li = el("li", { class: "live-choice", data: { index: String(i) } },
-        el("div", { class: "choice-head" },
-          el("span", { class: "letter", text: fmt.letter(i), title: `Viewers vote !${fmt.letter(i).toLowerCase()}` }),
-          el("span", { class: "choice-text", text }),
-          pick),
+        head,
         el("div", { class: "bar" }, bar),
         el("div", { class: "choice-nums" }, count, unit, pct));
-      return { li, count, unit, pct, bar, pick };
+      const row = { li, count, unit, pct, bar, pick, edit, head, textNode, text, editor: null };
+      return row;
     });
+    if (editing) openEditor(rows[editing.index], editing.index, v.number, editing.value);
     if (rows.length) fill(list, rows.map((r) => r.li));
     else fill(list, el("li", { class: "muted empty-choices", text: "Choices appear when the chapter is written." }));
   }
@@ -66,7 +74,8 @@
       r.li.classList.toggle("leading", m.state === "voting" && n > 0 && n === max);
       r.li.classList.toggle("winner", winner === i);
       r.pick.disabled = pending || !(m.state === "voting" || m.state === "waiting");
-      r.pick.hidden = !(m.state === "voting" || m.state === "waiting");
+      r.pick.hidden = !(m.state === "voting" || m.state === "waiting") || Boolean(r.editor);
+      r.edit.hidden = m.state !== "voting" || Boolean(r.editor);  // choices change only while the vote is open
     });
     totals.textContent = v.choices.length
       ? `${fmt.plural(v.total, "vote")} from ${fmt.plural(v.voters || 0, "viewer")}${m.state === "voting" ? " so far" : ""}`
@@ -74,6 +83,60 @@
     renderLastResult(m.lastResult);
     renderRecent(m.recent || []);
     renderButtons(m);
+  }
+
+  // Edit a choice: its text becomes an input with Save / Cancel ----------------------------
+  function startEdit(number, index) {
+    const row = rows[index];
+    if (!row) return;
+    editing = { number, index, value: row.text };
+    openEditor(row, index, number, row.text);
+    update(A.live.model);
+    row.editor.input.focus();
+    row.editor.input.select();
+  }
+
+  function openEditor(row, index, number, value) {
+    if (!row) { editing = null; return; }
+    const input = el("input", { type: "text", class: "edit-choice-input", value, maxLength: 140,
+      attrs: { "aria-label": `New text for choice ${fmt.letter(index)}` },
+      on: {
+        input: () => { if (editing) editing.value = input.value; },
+        keydown: (e) => {
+          if (e.key === "Enter") { e.preventDefault(); save.click(); }
+          if (e.key === "Escape") { e.preventDefault(); closeEditor(); }
+        },
+      } });
+    const save = el("button", { type: "button", class: "save-choice small primary", text: "Save",
+      on: { click: A.guard(() => saveEdit(row, index, number, input, save), "edit-choice") } });
+    const cancel = el("button", { type: "button", class: "cancel-choice small ghost", text: "Cancel", on: { click: () => closeEditor() } });
+    const box = el("span", { class: "choice-editor" }, input, save, cancel);
+    row.textNode.replaceWith(box);
+    row.editor = { box, input };
+  }
+
+  function closeEditor() {
+    const row = editing ? rows[editing.index] : null;
+    editing = null;
+    if (row && row.editor) { row.editor.box.replaceWith(row.textNode); row.editor = null; }
+    update(A.live.model);
+  }
+
+  async function saveEdit(row, index, number, input, button) {
+    const text = input.value.trim();
+    if (!text) { A.notify.error(`Edit choice ${fmt.letter(index)}: the text is empty.`); input.focus(); return; }
+    if (text === row.text) { closeEditor(); return; }
+    const reply = await A.busy(button, A.api.post("choice", { index, text, chapterNumber: number },
+      { label: `Edit choice ${fmt.letter(index)}` }));
+    // The server re-sends story:voting-started with the new choices; the rows are rebuilt from it.
+    if (editing && editing.index === index && editing.number === number) closeEditor();
+    if (Array.isArray(reply.choices)) {
+      const m = A.live.model;
+      if (m.voting && m.voting.chapterNumber === number) m.voting.choices = reply.choices;
+      if (m.chapter && m.chapter.number === number) m.chapter.choices = reply.choices;
+      A.live.render();
+    }
+    A.notify.info(`Choice ${fmt.letter(index)} changed`);
   }
 
   function renderLastResult(r) {

@@ -1,10 +1,12 @@
-// History: past sessions (GET sessions); one session's chapters with vote charts and top voters.
+// History: past sessions (GET sessions); one session's chapters with vote charts, earlier versions
+// (revisions from rewrites, regenerations and choice edits), director's notes, and top voters.
 "use strict";
 (() => {
   const A = window.Admin;
   const { $, el, fill, fmt } = A;
   const list = $("history-list"), detail = $("history-detail");
   const STATES = { ended: "ended", error: "error", voting: "live", writing: "live", outlining: "live", waiting: "live", final: "live" };
+  const REASONS = { rewrite: "Passage rewritten", regenerate: "Chapter regenerated", "choice-edit": "Choice edited" };
   let selectedId = null;
 
   function themeLabel(s) {
@@ -31,9 +33,12 @@
   const clipText = (s, n) => (s && s.length > n ? `${s.slice(0, n - 1)}…` : s || "");
 
   async function open(id) {
+    // A refresh of the open story keeps what the streamer expanded.
+    const refreshing = id === selectedId && detail.querySelector(".history-chapters, h3");
+    const keep = refreshing ? new Set([...detail.querySelectorAll("details[open][data-key]")].map((d) => d.dataset.key)) : new Set();
     selectedId = id;
     for (const b of list.querySelectorAll(".history-item")) b.classList.toggle("selected", b.dataset.id === String(id));
-    fill(detail, el("p", { class: "muted", text: "Loading…" }));
+    if (!refreshing) fill(detail, el("p", { class: "muted", text: "Loading…" }));
     let data;
     try {
       data = await A.api.get(`session/${encodeURIComponent(id)}`, { label: `Loading story #${id}` });
@@ -42,24 +47,41 @@
       throw err;
     }
     render(data);
+    for (const d of detail.querySelectorAll("details[data-key]")) if (keep.has(d.dataset.key)) d.open = true;
   }
 
   function render(data) {
     const s = data.session || {};
     const chapters = data.chapters || [];
+    const revisions = Array.isArray(data.revisions) ? data.revisions : [];
+    const notes = Array.isArray(data.notes) ? data.notes : [];
+    const pendingNotes = notes.filter((n) => n.usedInChapter === null || n.usedInChapter === undefined);
     const facts = [themeLabel(s), `${s.mode} mode`, s.language, s.model ? `written by ${s.model}` : null,
       `started ${fmt.date(s.createdAt)}`, s.endedAt ? `ended ${fmt.date(s.endedAt)}` : `state: ${s.state}`].filter(Boolean);
     fill(detail,
       el("h3", { text: s.title || `${A.themeName(s.theme)} story` }),
       el("p", { class: "muted small", text: facts.join(" · ") }),
+      styleLine(s.style),
       s.error ? el("p", { class: "alert alert-warn", text: `Last error: ${s.error}` }) : null,
-      s.outline ? el("details", { class: "outline" }, el("summary", { text: "Outline" }), el("p", { class: "prose", text: s.outline })) : null,
-      chapters.length ? el("ol", { class: "history-chapters" }, chapters.map(chapterItem))
+      s.outline ? el("details", { class: "outline", data: { key: "outline" } }, el("summary", { text: "Outline" }), el("p", { class: "prose", text: s.outline })) : null,
+      chapters.length ? el("ol", { class: "history-chapters" }, chapters.map((c) => chapterItem(c,
+        revisions.filter((r) => r.chapterNumber === c.chapterNumber),
+        notes.filter((n) => n.usedInChapter === c.chapterNumber))))
         : el("p", { class: "muted", text: "No chapters were written." }),
+      pendingNotes.length ? el("div", { class: "history-notes" },
+        el("h4", { text: "Director's notes not used yet" }),
+        el("ul", {}, pendingNotes.map((n) => el("li", { text: n.note || "" })))) : null,
       voters(data.topVoters || []));
   }
 
-  function chapterItem(c) {
+  /** The story's style as it was started ({persona, style, tone, pov, audience, rating, ending}). */
+  function styleLine(style) {
+    if (!style || typeof style !== "object") return null;
+    const parts = Object.entries(style).filter(([, v]) => typeof v === "string" && v).map(([k, v]) => `${k}: ${v}`);
+    return parts.length ? el("p", { class: "muted small history-style", text: `Style — ${parts.join(" · ")}` }) : null;
+  }
+
+  function chapterItem(c, revs, usedNotes) {
     const choices = c.choices || [];
     const counts = choices.map((_, i) => {
       const row = (c.votes || []).find((v) => v.index === i);
@@ -67,15 +89,37 @@
     });
     const chosen = c.chosenIndex !== null && c.chosenIndex !== undefined && choices[c.chosenIndex] !== undefined
       ? `${fmt.letter(c.chosenIndex)} — ${choices[c.chosenIndex]}` : null;
-    return el("li", { class: "history-chapter" },
-      el("h4", { text: `Chapter ${c.chapterNumber}: ${c.title || "Untitled"}${c.isFinal ? " (final)" : ""}` }),
+    return el("li", { class: "history-chapter", data: { chapter: String(c.chapterNumber) } },
+      el("h4", {}, `Chapter ${c.chapterNumber}: ${c.title || "Untitled"}${c.isFinal ? " (final)" : ""}`,
+        el("span", { class: `revision-count${revs.length ? " has-revisions" : ""}`, text: fmt.plural(revs.length, "revision"),
+          title: revs.length ? "Earlier versions kept when the chapter was edited" : "Never edited" })),
       c.parentChoice ? el("p", { class: "muted small", text: `Following: ${c.parentChoice}` }) : null,
       chosen ? el("p", { class: "chosen" }, el("span", { class: "muted", text: "Chosen: " }), el("strong", { text: chosen }))
         : el("p", { class: "muted small", text: c.isFinal ? "The story ends here." : "No choice was made." }),
       choices.length ? A.charts.voteChart({ choices, counts, winnerIndex: c.chosenIndex, title: `Chapter ${c.chapterNumber} votes` }) : null,
-      el("details", { class: "chapter-text" },
+      usedNotes.length ? el("p", { class: "muted small used-notes" }, "Director's notes followed: ",
+        usedNotes.map((n, i) => [i ? "; " : "", el("q", { text: n.note || "" })])) : null,
+      el("details", { class: "chapter-text", data: { key: `text-${c.chapterNumber}` } },
         el("summary", { text: "Read the chapter" }),
-        el("div", { class: "prose", text: c.content || "" })));
+        el("div", { class: "prose", text: c.content || "" })),
+      revs.length ? el("details", { class: "revisions", data: { key: `revs-${c.chapterNumber}` } },
+        el("summary", { text: `Earlier versions (${revs.length})` }),
+        el("ol", { class: "revision-list" }, revs.map((r, i) => revisionItem(r, `rev-${c.chapterNumber}-${i}`)))) : null);
+  }
+
+  /** One earlier version: why it was replaced, the instruction, and the text and choices it had. */
+  function revisionItem(r, key) {
+    const choices = Array.isArray(r.choices) ? r.choices : [];
+    return el("li", { class: "revision", data: { reason: r.reason || "" } },
+      el("p", { class: "revision-head" },
+        el("strong", { text: REASONS[r.reason] || r.reason || "Changed" }),
+        el("span", { class: "muted small", text: ` · ${fmt.date(r.createdAt)}` })),
+      r.instruction ? el("p", { class: "small" }, el("span", { class: "muted", text: r.reason === "choice-edit" ? "Changed to: " : "Instruction: " }),
+        el("q", { text: r.instruction })) : null,
+      el("details", { class: "chapter-text", data: { key } },
+        el("summary", { text: `The version before${r.title ? `: “${r.title}”` : ""}` }),
+        el("div", { class: "prose", text: r.content || "" }),
+        choices.length ? el("ol", { class: "revision-choices small", attrs: { type: "A" } }, choices.map((t) => el("li", { text: t }))) : null));
   }
 
   function voters(list_) {
@@ -100,6 +144,11 @@
   A.bus.on("story:ended", () => { quietly(loadList)(); refreshOpen(); });
   A.bus.on("story:generation-started", (p) => { if (p.purpose === "outline") quietly(loadList)(); });
   A.bus.on("story:voting-ended", () => { quietly(loadList)(); refreshOpen(); });
+  // A rewrite, a choice edit or a regeneration adds a revision to the open story.
+  let editTimer = null;
+  const refreshSoon = () => { clearTimeout(editTimer); editTimer = setTimeout(refreshOpen, 500); };
+  A.bus.on("story:chapter-updated", refreshSoon);
+  A.bus.on("story:chapter-ready", refreshSoon);
   A.bus.on("socket:connected", (p) => { if (p.reconnect) quietly(loadList)(); });
   A.history = { loadList, open };
 })();

@@ -1,44 +1,10 @@
-// Memory (what the story remembers: characters, locations, items, events) and top voters
-// (votes, and over all time the diamonds and likes each viewer gave).
+// Top voters (votes, and over all time the diamonds and likes each viewer gave).
+// The story memory has its own module: memory.js.
 "use strict";
 (() => {
   const A = window.Admin;
   const { $, el, fill, fmt } = A;
-  const memoryView = $("memory-view"), topList = $("top-voters-list"), scope = $("top-voters-scope");
-  const GROUPS = [["characters", "Characters"], ["locations", "Locations"], ["items", "Items"], ["events", "Events"]];
-
-  /** One memory entry: a string, or an object with a name and details. */
-  function entry(item) {
-    if (item === null || item === undefined) return null;
-    if (typeof item !== "object") return el("li", { text: String(item) });
-    const name = item.name || item.title || item.id || "";
-    const details = Object.entries(item)
-      .filter(([k, v]) => !["name", "title", "id"].includes(k) && v !== null && v !== "" && v !== undefined)
-      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
-    return el("li", {}, name ? el("strong", { text: String(name) }) : null,
-      details.length ? el("span", { class: "muted", text: `${name ? " — " : ""}${details.join(" · ")}` }) : null);
-  }
-
-  async function loadMemory() {
-    const data = await A.api.get("memory", { label: "Loading memory" });
-    const memory = data.memory || {};
-    const keys = [...GROUPS, ...Object.keys(memory).filter((k) => !GROUPS.some(([g]) => g === k) && Array.isArray(memory[k]))
-      .map((k) => [k, k[0].toUpperCase() + k.slice(1)])];
-    const total = keys.reduce((n, [k]) => n + (Array.isArray(memory[k]) ? memory[k].length : 0), 0);
-    const header = data.sessionId
-      ? el("p", { class: "muted small", text: `Story #${data.sessionId}${data.chapter ? `, after chapter ${data.chapter}` : ""}` })
-      : null;
-    if (!total) {
-      fill(memoryView, header, el("p", { class: "empty", text: "Nothing remembered yet" }));
-      return;
-    }
-    fill(memoryView, header, el("div", { class: "memory-grid" }, keys.map(([k, label]) => {
-      const items = Array.isArray(memory[k]) ? memory[k] : [];
-      return el("div", { class: "memory-group" },
-        el("h4", { text: `${label} (${items.length})` }),
-        items.length ? el("ul", {}, items.map(entry)) : el("p", { class: "muted small", text: "none yet" }));
-    })));
-  }
+  const topList = $("top-voters-list"), scope = $("top-voters-scope");
 
   async function loadTopVoters() {
     const session = A.live.model.session;
@@ -70,15 +36,11 @@
   }
 
   const quietly = (fn) => () => { fn().catch(() => {}); };  // errors are already in the banner
-  $("memory-refresh").addEventListener("click", A.guard(loadMemory, "memory"));
   $("top-voters-refresh").addEventListener("click", A.guard(loadTopVoters, "top-voters"));
   scope.addEventListener("change", A.guard(loadTopVoters, "top-voters"));
-  A.bus.on("auth:signed-in", () => { quietly(loadMemory)(); quietly(loadTopVoters)(); });
-  // The memory snapshot is stored right after the chapter: give it a moment.
-  A.bus.on("story:chapter-ready", () => setTimeout(quietly(loadMemory), 400));
+  A.bus.on("auth:signed-in", quietly(loadTopVoters));
   A.bus.on("story:voting-ended", quietly(loadTopVoters));
   A.bus.on("story:ended", quietly(loadTopVoters));
-  A.bus.on("story:generation-started", (p) => { if (p.purpose === "outline") quietly(loadMemory)(); });
-  A.bus.on("socket:connected", (p) => { if (p.reconnect) { quietly(loadMemory)(); quietly(loadTopVoters)(); } });
-  A.insights = { loadMemory, loadTopVoters };
+  A.bus.on("socket:connected", (p) => { if (p.reconnect) quietly(loadTopVoters)(); });
+  A.insights = { loadTopVoters, loadMemory: () => A.memory.loadMemory() };
 })();

@@ -6,9 +6,9 @@
   const { $, el, fill, fmt } = A;
   const stateLine = $("live-state"), headerState = $("header-state");
   const progress = $("progress"), progressText = $("progress-text");
-  const titleNode = $("live-text").querySelector(".live-title");
-  const prose = $("live-text").querySelector(".live-prose");
-  const liveText = $("live-text"), empty = $("live-empty"), recapBox = $("live-recap");
+  // #live-text holds the chapter content verbatim (the editing tools map selections back to it).
+  const titleNode = $("live-title"), prose = $("live-text"), box = $("live-chapter");
+  const empty = $("live-empty"), recapBox = $("live-recap");
   const sessionLine = $("live-session"), countdown = $("live-countdown"), countdownFill = $("countdown-fill");
   const errorBox = $("story-error"), keyBox = $("key-rejected"), headerKey = $("header-key-rejected");
   const writer = $("writer-label");
@@ -72,16 +72,19 @@
   function renderText() {
     const c = m.chapter;
     titleNode.textContent = c ? (c.title || (c.streaming ? `Chapter ${c.number}` : "")) : "";
-    prose.textContent = c ? c.content : "";
-    liveText.classList.toggle("streaming", Boolean(c && c.streaming));
-    liveText.hidden = !c;
+    // Only touch the text when it changed: replacing it would drop the streamer's selection.
+    const content = c ? c.content : "";
+    if (prose.textContent !== content) prose.textContent = content;
+    else if (!(c && c.streaming) && prose.childNodes.length > 1) prose.normalize();  // streamed tokens -> one text run
+    box.classList.toggle("streaming", Boolean(c && c.streaming));
+    box.hidden = !c;
     empty.hidden = Boolean(c) || isRunning();
   }
 
   function appendToken(delta) {
-    const nearBottom = liveText.scrollHeight - liveText.scrollTop - liveText.clientHeight < 40;
+    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
     prose.append(document.createTextNode(delta));
-    if (nearBottom) liveText.scrollTop = liveText.scrollHeight;
+    if (nearBottom) box.scrollTop = box.scrollHeight;
   }
 
   function renderStatus() {
@@ -233,6 +236,17 @@
     renderText();
     render();
   });
+  // A passage rewritten or a choice edited: the whole chapter payload again.
+  on("story:chapter-updated", (p) => {
+    if (!m.chapter || m.chapter.number !== p.chapterNumber || m.chapter.streaming) return;
+    const { model, fellBack } = m.chapter;
+    m.chapter = Object.assign(chapterFrom({ ...p, streaming: false }), { model, fellBack });
+    if (m.voting && m.voting.chapterNumber === p.chapterNumber && Array.isArray(p.choices) && p.choices.length) {
+      m.voting.choices = p.choices;
+    }
+    renderText();
+    render();
+  });
   on("story:voting-started", (p) => {
     if (typeof p.serverTime === "number") m.offset = p.serverTime - Date.now();
     m.state = "voting";
@@ -293,6 +307,13 @@
     /** Merge writer details from GET config / llm status (label, keyRejected, lastError). */
     setLlm(llm) { if (llm) { m.llm = { ...(m.llm || {}), ...llm }; renderMeta(); A.bus.emit("llm:status", m.llm); } },
     render,
+    /** A rewrite's answer: show the new content at once (the socket echo brings the same). */
+    setContent(number, content) {
+      if (!m.chapter || m.chapter.number !== number || m.chapter.streaming || typeof content !== "string") return;
+      m.chapter.content = content;
+      renderText();
+      render();
+    },
   };
   renderText();
   renderStatus();

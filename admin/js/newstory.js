@@ -1,11 +1,14 @@
 // New story: theme cards (from GET themes, coloured with each palette) plus "Custom",
-// an optional outline and model, and the Start button.
+// an optional outline and model, an optional style for this story, and the Start button.
 "use strict";
 (() => {
   const A = window.Admin;
   const { $, el, fill } = A;
   const cards = $("theme-cards"), customBox = $("custom-theme-box"), custom = $("custom-theme");
   const outline = $("outline"), model = $("start-model"), startBtn = $("start-button"), hint = $("start-hint");
+  const styleBox = $("start-style-box"), styleCount = $("start-style-count");
+  const styleFields = [...styleBox.querySelectorAll("[data-style]")];
+  const STYLE_HINT = styleCount.textContent;
   const themes = new Map();
   let selected = "";
   let loaded = false;
@@ -93,6 +96,8 @@
     const mdl = model.value.trim();
     if (o) body.outline = o;
     if (mdl) body.model = mdl;
+    const style = chosenStyle();
+    if (Object.keys(style).length) body.style = style;
     if (selected === "custom") {
       const text = custom.value.trim();
       if (!text) {
@@ -112,6 +117,23 @@
     A.notify.info(title ? `Started “${title}”` : `Started a ${A.themeName(selected)} story`);
     A.goTo("live");
   }, "start"));
+
+  /** The style fields that were filled in ({} when none: theme and Settings defaults apply). */
+  function chosenStyle() {
+    const style = {};
+    for (const input of styleFields) {
+      const v = input.value.trim();
+      if (v) style[input.dataset.style] = v;
+    }
+    return style;
+  }
+  function renderStyleCount() {
+    const n = Object.keys(chosenStyle()).length;
+    styleCount.textContent = n ? `(${n} set for this story)` : STYLE_HINT;
+    styleBox.classList.toggle("has-style", n > 0);
+  }
+  styleBox.addEventListener("input", renderStyleCount);
+  styleBox.addEventListener("change", renderStyleCount);
 
   A.bus.on("live:changed", renderHint);
   A.bus.on("auth:signed-in", () => { load().catch(() => {}); });

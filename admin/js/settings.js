@@ -9,11 +9,18 @@
   const langSelect = $("s-language-select"), langInput = $("s-language");
   const testBtn = $("test-connection"), testBox = $("test-result"), testStatus = $("test-status");
   const modelsList = $("models-list"), datalist = $("model-options");
-  const LANGUAGES = ["English", "Spanish", "Portuguese", "French", "German", "Italian", "Indonesian", "Vietnamese",
-    "Thai", "Japanese", "Korean", "Chinese (Simplified)", "Arabic", "Turkish", "Russian", "Hindi"];
+  // Saved by their own names (the server knows them, and English names and codes too).
+  const LANGUAGES = [
+    ["English", "English"], ["Español", "Spanish"], ["Português", "Portuguese"], ["Français", "French"],
+    ["Deutsch", "German"], ["Italiano", "Italian"], ["Nederlands", "Dutch"], ["Bahasa Indonesia", "Indonesian"],
+    ["Türkçe", "Turkish"], ["Polski", "Polish"], ["Tiếng Việt", "Vietnamese"], ["Русский", "Russian"],
+    ["Українська", "Ukrainian"], ["中文", "Chinese"], ["日本語", "Japanese"], ["한국어", "Korean"],
+    ["العربية", "Arabic"], ["हिन्दी", "Hindi"], ["ไทย", "Thai"],
+  ];
   const OTHER = "__other";
   const fields = () => [...form.querySelectorAll("[name]")];
   let original = {};  // name -> string value as last loaded from the server
+  let otherChosen = false;  // language "Other…" picked: keep the text field open while the streamer types
 
   const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators"]);
   const HANDLE_KEYS = new Set(["tiktok.moderators"]);  // lists of TikTok @names: shown with @, saved without
@@ -106,6 +113,7 @@
     try {
       const reply = await A.api.post("config", patch, { label });
       original = {};
+      otherChosen = false;
       populate(reply.config, { cleared: new Set(Object.keys(patch).filter((k) => SECRET_KEYS.has(k))) });
       status.dataset.saved = "1";
       markDirty();
@@ -143,6 +151,7 @@
 
   $("settings-reset").addEventListener("click", () => {
     for (const input of fields()) input.value = original[input.name] || "";
+    otherChosen = false;
     clearFieldErrors();
     syncLanguageSelect();
     markDirty();
@@ -168,18 +177,35 @@
     }, "clear-secret"));
   }
 
-  // Language: a select of common languages mirrors the free-text field (the one that is saved).
-  fill(langSelect, LANGUAGES.map((l) => el("option", { value: l, text: l })), el("option", { value: OTHER, text: "Other…" }));
+  // Language: a select of common languages drives the text field (the one that is saved), which
+  // shows only for "Other…". A saved English name ("Spanish") selects its language too.
+  fill(langSelect, LANGUAGES.map(([native, english]) => el("option", {
+    value: native, text: native === english ? native : `${native} · ${english}` })),
+  el("option", { value: OTHER, text: "Other…" }));
+  const known = (v) => {
+    const k = v.trim().toLocaleLowerCase();
+    const hit = LANGUAGES.find(([native, english]) => native.toLocaleLowerCase() === k || english.toLowerCase() === k);
+    return hit ? hit[0] : null;
+  };
   function syncLanguageSelect() {
-    const v = langInput.value.trim();
-    langSelect.value = LANGUAGES.includes(v) ? v : OTHER;
+    const match = known(langInput.value);
+    if (match && !otherChosen) langSelect.value = match;
+    else langSelect.value = OTHER;
+    langInput.hidden = langSelect.value !== OTHER;
   }
   langSelect.addEventListener("change", () => {
-    if (langSelect.value === OTHER) { langInput.focus(); langInput.select(); return; }
-    langInput.value = langSelect.value;
+    otherChosen = langSelect.value === OTHER;
+    if (otherChosen) {
+      langInput.hidden = false;
+      if (known(langInput.value)) langInput.value = "";
+      langInput.focus();
+    } else {
+      langInput.value = langSelect.value;
+      langInput.hidden = true;
+    }
     markDirty();
   });
-  langInput.addEventListener("input", syncLanguageSelect);
+  langInput.addEventListener("input", () => { langInput.hidden = false; });
 
   // Test connection --------------------------------------------------------------------
   function llmCandidate() {

@@ -8,6 +8,7 @@
     "story:state", "story:generation-started", "story:chapter-token", "story:chapter-reset",
     "story:chapter-ready", "story:voting-started", "story:vote-update", "story:voting-ended",
     "story:ended", "story:error", "story:image-updated", "story:chat-status",
+    "story:chapter-updated", "story:notes-updated", "story:memory-updated",
   ];
   let socket = null;
   let wasConnected = false;

@@ -18,6 +18,7 @@ PUBLIC_API = frozenset({
     "/api/interactive-story/status",
     "/api/interactive-story/themes",
 })
+PUBLIC_PREFIXES = ("/api/interactive-story/image/", "/api/interactive-story/audio/")  # overlays load these
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
@@ -56,6 +57,7 @@ def is_admin(request: web.Request) -> bool:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every /api/ route except the public ones needs the admin token."""
-    if request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API and not is_admin(request):
+    public = request.path in PUBLIC_API or (request.method == "GET" and request.path.startswith(PUBLIC_PREFIXES))
+    if request.path.startswith(API_PREFIX) and not public and not is_admin(request):
         raise Unauthorized("admin token required: send 'Authorization: Bearer <token>'")
     return await handler(request)

@@ -85,7 +85,12 @@ async def memory(request: web.Request) -> web.Response:
     empty: dict[str, Any] = {"characters": [], "locations": [], "items": [], "events": []}
     if session_id is None:
         return web.json_response({"sessionId": None, "memory": empty})
-    found = await request.app[keys.STORIES].memory(session_id, chapter)
+    stories = request.app[keys.STORIES]
+    if chapter is None:
+        latest = await stories.latest_memory(session_id)
+        chapter, found = latest if latest else (None, None)
+    else:
+        found = await stories.memory(session_id, chapter)
     return web.json_response({"sessionId": session_id, "chapter": chapter, "memory": found or empty})
 
 

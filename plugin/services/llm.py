@@ -21,7 +21,7 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
         return None
 
 
-def _map_error(exc: Exception, model: str) -> ProviderError:
+def map_provider_error(exc: Exception, model: str) -> ProviderError:
     """Turn an openai exception into one of ours, keeping the provider's own words."""
     detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
@@ -90,7 +90,7 @@ class OpenAIModel:
                         written.append(text)
                         yield text
         except openai.OpenAIError as exc:
-            raise _map_error(exc, model) from exc
+            raise map_provider_error(exc, model) from exc
         if not finished:
             # The connection closed cleanly but the answer never said it was complete.
             raise ProviderError(f"the stream from '{model}' was cut off", code="provider_cut_off")
@@ -107,5 +107,5 @@ class OpenAIModel:
         try:
             page = await self.client.models.list()
         except openai.OpenAIError as exc:
-            raise _map_error(exc, self.default_model) from exc
+            raise map_provider_error(exc, self.default_model) from exc
         return sorted(m.id for m in page.data)

@@ -8,7 +8,7 @@ from typing import Any, Literal, Protocol
 
 from plugin.story.themes import Theme
 
-Purpose = Literal["outline", "chapter", "final", "repair", "memory", "rewrite", "check"]
+Purpose = Literal["outline", "chapter", "final", "repair", "memory", "rewrite", "check", "scene"]
 
 
 @dataclass(frozen=True, slots=True)

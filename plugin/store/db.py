@@ -7,10 +7,10 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -18,6 +18,7 @@ from plugin.errors import StoryError
 from plugin.paths import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 BUSY_RETRIES = 5
 
@@ -35,6 +36,7 @@ class Database:
         self.path = path
         self._conn: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._inflight: set[asyncio.Task[Any]] = set()  # shielded writes still running
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -52,7 +54,9 @@ class Database:
             await self._conn.execute(f"PRAGMA {pragma}")
 
     async def close(self) -> None:
-        """Checkpoint and close."""
+        """Wait for writes in flight (a cancelled caller's write still finishes), then close."""
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -93,7 +97,7 @@ class Database:
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement in its own transaction; returns lastrowid. Finishes even if cancelled."""
-        return await asyncio.shield(self._execute(sql, params))
+        return await self._shielded(self._execute(sql, params))
 
     async def _execute(self, sql: str, params: Sequence[Any]) -> int:
         """execute() without the shield."""
@@ -103,7 +107,14 @@ class Database:
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one write statement for many rows in one transaction. Finishes even if cancelled."""
-        await asyncio.shield(self._executemany(sql, list(rows)))
+        await self._shielded(self._executemany(sql, list(rows)))
+
+    async def _shielded(self, write: Coroutine[Any, Any, T]) -> T:
+        """Run a write to completion even if the caller is cancelled; close() waits for it."""
+        task = asyncio.ensure_future(write)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        return await asyncio.shield(task)
 
     async def _executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
         """executemany() without the shield."""

@@ -25,17 +25,20 @@ class EditRepo:
 
     async def pending_notes(self, session_id: int) -> list[str]:
         """Notes not used by a chapter yet, oldest first."""
-        rows = await self.db.fetchall(
-            "SELECT note FROM story_notes WHERE session_id = ? AND used_in_chapter IS NULL ORDER BY id", (session_id,)
-        )
-        return [row["note"] for row in rows]
+        return [note for _, note in await self.pending_note_ids(session_id)]
 
-    async def mark_notes_used(self, session_id: int, chapter: int) -> None:
-        """The chapter just written followed every pending note."""
-        await self.db.execute(
-            "UPDATE story_notes SET used_in_chapter = ? WHERE session_id = ? AND used_in_chapter IS NULL",
-            (chapter, session_id),
+    async def pending_note_ids(self, session_id: int) -> list[tuple[int, str]]:
+        """(id, note) of the notes not used yet, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT id, note FROM story_notes WHERE session_id = ? AND used_in_chapter IS NULL ORDER BY id",
+            (session_id,),
         )
+        return [(row["id"], row["note"]) for row in rows]
+
+    async def mark_notes_used(self, note_ids: list[int], chapter: int) -> None:
+        """These notes went into this chapter (a note added while it was written waits for the next)."""
+        await self.db.executemany("UPDATE story_notes SET used_in_chapter = ? WHERE id = ?",
+                                  [(chapter, note_id) for note_id in note_ids])
 
     async def notes(self, session_id: int) -> list[dict[str, Any]]:
         """Every note of a session with the chapter that used it."""

@@ -31,6 +31,12 @@ class SessionRecord:
     updated_at: float
     ended_at: float | None
     style_json: str = "{}"
+    voices_json: str = "{}"
+
+    @property
+    def voices(self) -> dict[str, str]:
+        """The voice each character speaks with, kept for the whole story."""
+        return json.loads(self.voices_json or "{}")
 
     @property
     def style(self) -> dict[str, Any]:
@@ -81,6 +87,14 @@ class ChapterRecord:
     chosen_index: int | None
     model: str
     created_at: float
+    image_file: str | None = None
+    image_prompt: str | None = None
+    image_status: str = "none"
+
+    @property
+    def image_url(self) -> str | None:
+        """Where overlays load the chapter's picture, once it exists."""
+        return f"/api/interactive-story/image/{self.image_file}" if self.image_file else None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ChapterRecord:
@@ -101,6 +115,8 @@ class ChapterRecord:
             "isFinal": self.is_final,
             "parentChoice": self.parent_choice,
             "chosenIndex": self.chosen_index,
+            "imageUrl": self.image_url,
+            "imageStatus": self.image_status,
         }
 
 

@@ -141,6 +141,24 @@ class StoryRepo:
         )
         return ChapterRecord.from_row(row) if row else None
 
+    async def set_image(self, session_id: int, number: int, status: str, file: str | None = None,
+                        prompt: str | None = None) -> None:
+        """Record a chapter's picture state (pending, ready with its file, failed)."""
+        await self.db.execute(
+            "UPDATE story_chapters SET image_status = ?, image_file = COALESCE(?, image_file),"
+            " image_prompt = COALESCE(?, image_prompt) WHERE session_id = ? AND number = ?",
+            (status, file, prompt, session_id, number),
+        )
+
+    async def set_voices(self, session_id: int, voices: dict[str, str]) -> None:
+        """Store the voice given to each character."""
+        await self.db.execute("UPDATE story_sessions SET voices_json = ? WHERE id = ?", (json.dumps(voices), session_id))
+
+    async def image_files(self) -> set[str]:
+        """Every picture some chapter still shows (kept by the cache cleanup)."""
+        rows = await self.db.fetchall("SELECT image_file FROM story_chapters WHERE image_file IS NOT NULL")
+        return {row["image_file"] for row in rows}
+
     async def save_memory(self, session_id: int, chapter_number: int, memory: dict[str, Any]) -> None:
         """Store the memory snapshot taken after a chapter."""
         await self.db.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -192,6 +193,20 @@ class StoryEngine:
         if not text:
             raise ProviderError("the writer returned an empty rewrite; try another instruction")
         return text
+
+    async def describe_scene(self, session: SessionRecord, chapter: ChapterRecord) -> str:
+        """One sentence describing the chapter's most striking moment, for the picture."""
+        opening = " ".join(re.split(r"(?<=[.!?])\s+", chapter.content)[:2])
+        if chapter.model == OFFLINE_LABEL:
+            return opening  # the offline writer's own opening is already a scene
+        request = self.requests.build("scene", Facts(session, number=chapter.number, draft=chapter.content))
+        try:
+            answer = clean_inline(strip_reasoning((await self._generate(request, session, "scene",
+                                                                         fallback=False)).text).strip())
+        except StoryError as exc:
+            log.info("scene description failed (%s); using the chapter's opening", exc.message)
+            return opening
+        return answer.splitlines()[0][:400] if answer else opening
 
     async def _generate(
         self, request: ModelRequest, session: SessionRecord, purpose: str, sink: ChapterSink | None = None,

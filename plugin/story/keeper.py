@@ -45,6 +45,17 @@ class MemoryKeeper:
             latest = await self.stories.latest_memory(session.id)
         return StoryMemory.from_json(latest[1] if latest else None)
 
+    async def settled(self, session: SessionRecord, chapter: ChapterRecord, timeout: float) -> StoryMemory:
+        """The memory including `chapter` if its update finishes within `timeout`, else the newest there is."""
+        task = self._pending.get(session.id)
+        if task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout=timeout)
+            except TimeoutError:
+                pass
+        latest = await self.stories.latest_memory(session.id, before=chapter.number + 1)
+        return StoryMemory.from_json(latest[1] if latest else None)
+
     async def _wait(self, task: asyncio.Future[None]) -> None:
         """Wait for an update, but never hold the story up for longer than a model call may take."""
         try:

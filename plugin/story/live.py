@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.store.records import ChapterRecord, SessionRecord
+from plugin.store.repo import StoryRepo
+from plugin.store.votes import VoteRepo
 from plugin.voting.desk import OpenRound
 
 GENERATING_STATES = frozenset({"outlining", "writing", "final"})
@@ -23,6 +25,7 @@ class LiveChapter:
     is_final: bool = False
     streaming: bool = True
     parent_choice: str | None = None
+    image_url: str | None = None
 
     @classmethod
     def from_record(cls, chapter: ChapterRecord) -> LiveChapter:
@@ -30,7 +33,7 @@ class LiveChapter:
         return cls(
             session_id=chapter.session_id, number=chapter.number, title=chapter.title, content=chapter.content,
             choices=list(chapter.choices), is_final=chapter.is_final, streaming=False,
-            parent_choice=chapter.parent_choice,
+            parent_choice=chapter.parent_choice, image_url=chapter.image_url,
         )
 
     def public(self) -> dict[str, Any]:
@@ -44,7 +47,20 @@ class LiveChapter:
             "isFinal": self.is_final,
             "streaming": self.streaming,
             "parentChoice": self.parent_choice,
+            "imageUrl": self.image_url,
         }
+
+
+async def build_recap(stories: StoryRepo, votes: VoteRepo, session: SessionRecord) -> dict[str, Any]:
+    """The ended screen: chapters, votes cast, top voters."""
+    results = await votes.results(session.id)
+    return {
+        "sessionId": session.id,
+        "title": session.title,
+        "chapters": len(await stories.chapters(session.id)),
+        "totalVotes": sum(c["votes"] for chapter in results.values() for c in chapter),
+        "topVoters": await votes.top_voters(session.id, limit=5),
+    }
 
 
 def voting_view(current: OpenRound | None, now: float) -> dict[str, Any] | None:

@@ -35,6 +35,7 @@ class Entry:
     aliases: list[str] = field(default_factory=list)
     status: str = ""  # characters: "with the hero", "captured"...
     holder: str = ""  # items: who has it
+    look: str = ""  # characters: appearance, so pictures show the same person every chapter
     first_chapter: int = 0
     last_chapter: int = 0
 
@@ -135,6 +136,7 @@ def _merge_entry(existing: list[Entry], new: Entry, chapter: int) -> None:
             entry.description = new.description or entry.description
             entry.status = new.status or entry.status
             entry.holder = new.holder or entry.holder
+            entry.look = entry.look or new.look  # the first description of a look is kept: faces stay the same
             entry.last_chapter = max(entry.last_chapter, chapter)
             return
     new.first_chapter = new.last_chapter = chapter
@@ -172,7 +174,7 @@ def _entry(raw: Any) -> Entry | None:
     aliases = [a.strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases) if str(a).strip()]
     return Entry(name=_text(raw.get("name")), description=_text(raw.get("description")),
                  aliases=[_text(a) for a in aliases], status=_text(raw.get("status")),
-                 holder=_text(raw.get("holder")))
+                 holder=_text(raw.get("holder")), look=_text(raw.get("look")))
 
 
 def _from_json(data: dict[str, Any]) -> MemoryUpdate:
@@ -228,6 +230,8 @@ def _tagged_entry(rest: str, kind: str) -> Entry | None:
             entry.holder = _text(value)
         elif label == "status":
             entry.status = _text(value)
+        elif label in ("look", "appearance"):
+            entry.look = _text(value)
         else:
             plain.append(_text(item))  # positional: description, then status (empty ones keep their place)
     if plain:

@@ -10,7 +10,7 @@ import jinja2
 from plugin.errors import SettingsError
 from plugin.paths import PROMPTS_DIR
 
-PURPOSES = ("outline", "chapter", "final", "repair", "memory", "memory_json", "check", "rewrite")
+PURPOSES = ("outline", "chapter", "final", "repair", "memory", "memory_json", "check", "rewrite", "scene", "image")
 
 
 class PromptBook:

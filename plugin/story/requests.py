@@ -115,5 +115,6 @@ class RequestBuilder:
             direction=facts.direction, story_style=style, summary=memory.summary or None,
             memory=memory.to_json() if purpose == "check" else None, variant=facts.variant,
         )
-        max_tokens = {"repair": 300, "memory": 900, "check": 200}.get(purpose, max(400, self.chapter_words * 3))
+        max_tokens = {"repair": 300, "memory": 900, "check": 200, "scene": 120}.get(
+            purpose, max(400, self.chapter_words * 3))
         return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)

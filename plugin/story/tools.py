@@ -92,6 +92,7 @@ class EditorTools:
     async def edit_choice(self, index: int, text: str, number: int | None = None) -> dict[str, Any]:
         """Change a choice's text while its vote is open (ballots for it stay with it)."""
         story = self.story
+        story.require_running()
         chapter = await self._chapter(number)
         if chapter.is_final or not 0 <= index < len(chapter.choices):
             raise BadRequest(f"choice index must be 0..{len(chapter.choices) - 1}", field="index")
@@ -111,6 +112,18 @@ class EditorTools:
             current.record = replace(current.record, choices=tuple(choices))
             await story.voter.announce(current)
         return {"chapterNumber": chapter.number, "choices": choices}
+
+    async def regenerate_image(self, prompt: str | None = None, number: int | None = None) -> dict[str, Any]:
+        """Make a chapter's picture again (from a custom prompt if given); it arrives as story:image-updated."""
+        story = self.story
+        if story.media is None:
+            raise Conflict("pictures are not available", code="no_media")
+        chapter = await self._chapter(number)
+        session = story.session
+        assert session is not None
+        memory = await story.keeper.memory_for(session, [chapter])
+        story.media.regenerate_picture(session, chapter, memory, prompt)
+        return {"chapterNumber": chapter.number, "pending": True}
 
     async def _show(self, chapter: ChapterRecord) -> None:
         """Update what overlays show for a changed chapter."""

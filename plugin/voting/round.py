@@ -6,6 +6,7 @@ import asyncio
 from typing import Literal
 
 from plugin.clock import Clock
+from plugin.tasks import first_of
 
 CloseReason = Literal["timer", "forced"]
 
@@ -69,11 +70,5 @@ class RoundTimer:
             if remaining <= 0 and self.paused_remaining is None:
                 return "timer"
             self._changed.clear()
-            waiters = {asyncio.ensure_future(self._forced.wait()), asyncio.ensure_future(self._changed.wait())}
-            if self.paused_remaining is None:
-                waiters.add(asyncio.ensure_future(self.clock.sleep(remaining)))
-            try:
-                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for waiter in waiters:
-                    waiter.cancel()
+            running = [] if self.paused_remaining is not None else [self.clock.sleep(remaining)]
+            await first_of(self._forced.wait(), self._changed.wait(), *running)

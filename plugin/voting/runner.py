@@ -15,6 +15,7 @@ from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, Sessio
 from plugin.store.votes import VoteRepo
 from plugin.voting.desk import OpenRound, VoteDesk
 from plugin.voting.round import RoundTimer
+from plugin.tasks import log_failure
 from plugin.voting.tally import Outcome, pick_winner, round_rng
 
 log = logging.getLogger(__name__)
@@ -132,3 +133,4 @@ class VoteRunner:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(log_failure)

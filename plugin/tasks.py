@@ -1,0 +1,40 @@
+"""Small task helpers: wait for whichever comes first, run work that an event may interrupt."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def log_failure(task: asyncio.Task[Any]) -> None:
+    """Done-callback for background tasks: an exception is logged, never lost or left unretrieved."""
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger("plugin.tasks").error("background task %s failed", task.get_name(),
+                                                exc_info=task.exception())
+
+
+async def first_of(*waits: Awaitable[Any]) -> None:
+    """Return when the first of `waits` finishes; the others are cancelled (never left running)."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def unless(work: Coroutine[Any, Any, T], stop: asyncio.Event | None) -> T | None:
+    """Run `work`; if `stop` is set first, cancel it and return None. Errors in `work` propagate."""
+    task = asyncio.ensure_future(work)
+    try:
+        await first_of(asyncio.shield(task), stop.wait()) if stop is not None else await asyncio.wait({task})
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+    return None if task.cancelled() else task.result()
