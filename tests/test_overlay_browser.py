@@ -111,9 +111,12 @@ async def test_reload_mid_vote_restores_choices_counts_and_countdown(serve: Star
     await expect(page.locator("body")).to_have_attribute("data-screen", "voting")
     await expect(page.locator("#choices .choice-text")).to_have_text(vote["choices"])
     await expect(page.locator("#choices .choice").nth(2).locator(".choice-count")).to_have_text("2")
-    shown = int((await page.locator("#countdown").text_content() or "0").strip())
     status, body = await server.call("GET", f"{API}/status")
-    assert abs(shown - body["voting"]["remainingMs"] / 1000) <= 1.0
+    overlay_ms = await page.evaluate(
+        "() => { const s = window.__overlay.state; return s.voting.endsAt - (Date.now() + s.offset); }")
+    assert abs(overlay_ms - body["voting"]["remainingMs"]) <= 1000  # the overlay's clock agrees with the server's
+    shown = int((await page.locator("#countdown").text_content() or "0").strip())
+    assert overlay_ms / 1000 - 0.5 <= shown <= overlay_ms / 1000 + 1.5  # whole seconds, ticking 4x a second
     await page.close()
 
 
