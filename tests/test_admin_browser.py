@@ -268,3 +268,149 @@ async def test_edit_a_choice_during_the_vote_updates_the_overlay(serve: StartSer
     assert await page.locator("img[src='x']").count() == 0 and dialogs == []
     await overlay.close()
     await page.close()
+
+
+async def test_voices_list_plays_a_sample_in_the_page(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock())
+    page, dialogs = await open_admin(browser, server)
+    status, body = await server.call("GET", f"{API}/tts/voices")
+    assert status == 200 and body["provider"]["provider"] == "offline" and len(body["voices"]) >= 6
+    voices = page.locator("#voices-list li")
+    await expect(voices).to_have_count(len(body["voices"]), timeout=15_000)
+    await expect(page.locator("#voices-provider")).to_contain_text("offline voices (espeak-ng)")
+    await expect(voices.first.locator(".voice-tag.narrator")).to_have_text("narrator")  # en-us+m3 comes first
+    await page.locator("#sample-text").fill("A short test of this voice.")
+    target = voices.nth(5)
+    voice = await target.get_attribute("data-voice")
+    async with page.expect_request(lambda r: f"{API}/audio/" in r.url, timeout=20_000) as played, \
+            page.expect_response(lambda r: r.url.endswith(f"{API}/tts/sample")) as answered:
+        await target.locator(".play-sample").click()
+    reply = await (await answered.value).json()
+    assert reply["voice"] == voice and reply["durationMs"] > 0
+    assert reply["audioUrl"].startswith(f"{API}/audio/") and (await played.value).url.endswith(reply["audioUrl"])
+    sent = (await answered.value).request.post_data_json
+    assert sent == {"voice": voice, "text": "A short test of this voice."}
+    assert await page.evaluate("() => window.Admin.voices.lastSample.audioUrl") == reply["audioUrl"]
+    await page.locator("#voices").scroll_into_view_if_needed()
+    await screenshot(page, "admin-voices")
+    assert dialogs == []
+    await page.close()
+
+
+async def test_live_picture_and_a_new_picture_from_a_custom_prompt(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300})
+    status, started = await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+    page, dialogs = await open_admin(browser, server)
+    image = page.locator("#live-image")
+    await expect(image).to_have_attribute("src", re.compile(rf"^{API}/image/\w+\.(png|jpg|webp)$"), timeout=60_000)
+    await expect(image).to_be_visible()
+    await page.wait_for_function("() => { const i = document.querySelector('#live-image');"
+                                 " return i.complete && i.naturalWidth > 0; }", timeout=10_000)
+    await expect(page.locator("#live-image-caption")).to_have_text("Chapter 1")
+    first = await image.get_attribute("src")
+    await page.locator("#image-prompt").fill("a red kite")
+    async with page.expect_response(lambda r: r.url.endswith(f"{API}/chapter/image")) as answered:
+        await page.locator("#regenerate-image").click()
+    assert (await answered.value).status == 202
+    assert (await answered.value).request.post_data_json == {"prompt": "a red kite", "chapterNumber": 1}
+    await expect(page.locator("#image-prompt-used")).to_have_text("a red kite", timeout=30_000)
+    await expect(image).not_to_have_attribute("src", first or "")
+    await expect(page.locator("#image-prompt-box")).to_be_visible()
+    status, body = await server.call("GET", f"{API}/session/{started['session']['id']}")
+    assert body["chapters"][0]["imageUrl"] == await image.get_attribute("src")
+    await page.locator("#image-prompt-box summary").click()
+    await screenshot(page, "admin-live-picture")
+    # A failed picture says why, as text (the event is the server's story:image-failed payload).
+    await page.evaluate("(error) => window.Admin.bus.emit('story:image-failed',"
+                        " {sessionId: window.Admin.live.model.session.id, chapterNumber: 1, error})", XSS)
+    await expect(page.locator("#live-image-note")).to_have_text(f"picture failed: {XSS}")
+    assert await page.locator("img[src='x']").count() == 0 and dialogs == []
+    await page.close()
+
+
+async def test_a_characters_voice_can_be_changed(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"story.max_chapters": 3, "voting.duration_s": 300})
+    await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+    page, dialogs = await open_admin(browser, server)
+    rows = page.locator("#character-voices li")
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    # Characters get voices when the narration reaches their quoted lines (usually in chapter 1).
+    try:
+        await expect(rows.first).to_be_attached(timeout=20_000)
+    except AssertionError:
+        await server.call("POST", f"{API}/next-chapter", {})
+        await expect(rows.first).to_be_attached(timeout=60_000)
+    row = rows.first
+    name = await row.get_attribute("data-name")
+    status, body = await server.call("GET", f"{API}/tts/voices")
+    assert name in body["characters"]
+    select = row.locator("select")
+    await expect(select).to_have_value(body["characters"][name])
+    offered = [v["id"] for v in body["voices"]]
+    new_voice = next(v for v in offered if v != body["characters"][name] and v != body["provider"]["narrator"])
+    await select.select_option(new_voice)
+    await expect(page.locator("#toast")).to_contain_text(f"{name} now speaks as", timeout=10_000)
+    status, body = await server.call("GET", f"{API}/tts/voices")
+    assert body["characters"][name] == new_voice
+    await expect(select).to_have_value(new_voice)
+    await expect(page.locator(f'#voices-list li[data-voice="{new_voice}"] .voice-tag')).to_contain_text([name])
+    assert dialogs == []
+    await page.close()
+
+
+async def test_picture_and_voice_settings_save_through_the_form(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"images.api_key": "img-zq9-unmasked-1234"})
+    page, dialogs = await open_admin(browser, server)
+    form = page.locator("#settings-form")
+    await expect(form.locator('[name="tts.speed"]')).to_have_value("1", timeout=10_000)
+    await expect(page.locator("#images-status")).to_have_text("Pictures: offline title card · 1280x720")
+    await expect(page.locator("#tts-status")).to_have_text("Voice: offline voices (espeak-ng), narrator en-us+m3")
+    key = form.locator('[name="images.api_key"]')
+    await expect(key).to_have_attribute("placeholder", re.compile(r"^saved: .+1234$"))
+    await expect(form.locator('.clear-secret[data-for="images.api_key"]')).to_be_visible()
+    await expect(form.locator('.clear-secret[data-for="tts.api_key"]')).to_be_hidden()
+    assert "unmasked" not in await page.content()
+    await expect(form.locator('[name="tts.read_vote_call"]')).to_be_checked()
+    await expect(page.locator("#s-tts-narrator-select option")).not_to_have_count(2, timeout=10_000)  # voices loaded
+
+    await form.locator('[name="tts.speed"]').fill("1.5")
+    await expect(page.locator("#s-tts-speed-out")).to_have_text("1.5×")
+    await form.locator('[name="images.provider"]').select_option("off")
+    await form.locator('[name="tts.read_vote_call"]').uncheck()
+    await page.locator("#s-images-size-select").select_option("720x1280")
+    await page.locator("#s-tts-narrator-select").select_option("en-gb+m2")
+    await page.locator("#s-tts-characters-add").select_option("en-gb+f3")
+    await page.locator("#s-tts-characters-add").select_option("en-us+f4")
+    await expect(form.locator('[name="tts.character_voices"]')).to_have_value("en-gb+f3, en-us+f4")
+    await expect(page.locator("#settings-status")).to_have_text("6 unsaved changes")
+    await page.locator("#settings-save").click()
+    await expect(page.locator("#settings-status")).to_have_text("Saved", timeout=10_000)
+    status, body = await server.call("GET", f"{API}/config")
+    tts, images = body["config"]["tts"], body["config"]["images"]
+    assert tts["speed"] == 1.5 and images["provider"] == "off" and tts["read_vote_call"] is False
+    assert images["size"] == "720x1280" and tts["narrator_voice"] == "en-gb+m2"
+    assert tts["character_voices"] == ["en-gb+f3", "en-us+f4"]
+    assert images["api_key"].endswith("1234") and "unmasked" not in images["api_key"]  # untouched: not overwritten
+    await expect(page.locator("#images-status")).to_have_text("Pictures: off", timeout=10_000)
+    await expect(page.locator("#tts-status")).to_contain_text("narrator en-gb+m2")
+    await expect(page.locator("#regenerate-image")).to_be_disabled()
+
+    # A size that is not WIDTHxHEIGHT is refused before saving.
+    await page.locator("#s-images-size-select").select_option("__other")
+    await form.locator('[name="images.size"]').fill("big")
+    await page.locator("#settings-save").click()
+    await expect(form.locator(".field-error")).to_contain_text("use WIDTHxHEIGHT")
+    await page.locator("#settings-reset").click()
+    await expect(form.locator('[name="images.size"]')).to_have_value("720x1280")
+
+    # The saved pictures key is removed with two clicks (like the writer's key).
+    remove = form.locator('.clear-secret[data-for="images.api_key"]')
+    await remove.click()
+    await remove.click()
+    await expect(remove).to_be_hidden(timeout=10_000)
+    status, body = await server.call("GET", f"{API}/config")
+    assert body["config"]["images"]["api_key"] == ""
+    await form.locator("#images-settings").scroll_into_view_if_needed()
+    await screenshot(page, "admin-settings-media")
+    assert dialogs == []
+    await page.close()

@@ -1,6 +1,7 @@
 // Settings form: inputs named by dotted keys ("story.num_choices"). Save sends only changed
 // fields; a 400 is shown next to the field it names. "Test connection" tries unsaved llm values.
 // Secrets (password inputs) come back masked ("abc…wxyz"): they are sent only when typed into.
+// Checkboxes save true/false, sliders and number inputs numbers, list fields arrays of strings.
 "use strict";
 (() => {
   const A = window.Admin;
@@ -22,9 +23,13 @@
   let original = {};  // name -> string value as last loaded from the server
   let otherChosen = false;  // language "Other…" picked: keep the text field open while the streamer types
 
-  const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators"]);
+  const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators", "tts.character_voices"]);
   const HANDLE_KEYS = new Set(["tiktok.moderators"]);  // lists of TikTok @names: shown with @, saved without
-  const SECRET_KEYS = new Set(["llm.api_key", "tiktok.sign_api_key", "tiktok.session_id"]);
+  const SECRET_KEYS = new Set(["llm.api_key", "tiktok.sign_api_key", "tiktok.session_id", "images.api_key", "tts.api_key"]);
+  // Checked before saving (the server would take any text and quietly fall back).
+  const CHECKS = {
+    "images.size": (v) => (/^[1-9]\d{1,4}x[1-9]\d{1,4}$/.test(v) ? "" : "use WIDTHxHEIGHT, e.g. 1280x720"),
+  };
   const secretInputs = () => fields().filter((input) => SECRET_KEYS.has(input.name));
   const clearButtons = [...form.querySelectorAll(".clear-secret")];
   const handle = (s) => s.replace(/^@+/, "");
@@ -37,14 +42,22 @@
     ? (value || []).map((v) => (HANDLE_KEYS.has(name) ? `@${handle(v)}` : v)).join(", ")
     : value === undefined || value === null ? "" : String(value));
 
+  /** A field's text as compared with what was loaded ("true"/"false" for a checkbox). */
+  const read = (input) => (input.type === "checkbox" ? String(input.checked) : input.value.trim());
+  function write(input, text) {
+    if (input.type === "checkbox") input.checked = text === "true";
+    else input.value = text;
+  }
+
   /** Parse a field back to the type the server expects. */
   function value(input) {
+    if (input.type === "checkbox") return input.checked;
     const raw = input.value.trim();
     if (LIST_KEYS.has(input.name)) {
       const items = raw.split(",").map((s) => s.trim());
       return (HANDLE_KEYS.has(input.name) ? items.map(handle) : items).filter(Boolean);
     }
-    if (input.type === "number") return raw === "" ? "" : Number(raw);
+    if (input.type === "number" || input.type === "range") return raw === "" ? "" : Number(raw);
     return raw;
   }
 
@@ -63,12 +76,14 @@
         continue;
       }
       const text = asText(name, incoming);
-      const dirty = original[name] !== undefined && input.value.trim() !== original[name];
-      if (force || !dirty) input.value = text;
-      original[name] = text;
+      const dirty = original[name] !== undefined && read(input) !== original[name];
+      if (force || !dirty) write(input, text);
+      // A slider snaps to its step: what it shows then counts as unchanged.
+      original[name] = input.type === "range" && (force || !dirty) ? read(input) : text;
     }
     syncLanguageSelect();
     markDirty();
+    A.bus.emit("settings:populated", { force });
   }
 
   function changes() {
@@ -78,7 +93,7 @@
         if (input.value.trim()) patch[input.name] = input.value.trim();  // untouched: omitted, never overwritten
         continue;
       }
-      if (input.value.trim() !== original[input.name]) patch[input.name] = value(input);
+      if (read(input) !== original[input.name]) patch[input.name] = value(input);
     }
     return patch;
   }
@@ -132,6 +147,16 @@
     e.preventDefault();
     const patch = changes();
     if (!Object.keys(patch).length) { status.textContent = "Nothing to save"; return; }
+    clearFieldErrors();
+    const bad = Object.keys(patch).find((k) => CHECKS[k] && CHECKS[k](String(patch[k])));
+    if (bad) {
+      const message = `${bad}: ${CHECKS[bad](String(patch[bad]))}`;
+      showFieldError(bad, message);
+      A.notify.error(`Save settings: ${message}`);
+      status.textContent = "Not saved";
+      status.dataset.kind = "error";
+      return;
+    }
     await A.busy(saveBtn, save(patch, "Save settings"));
     for (const input of secretInputs()) input.value = "";
     status.textContent = "Saved";
@@ -150,18 +175,20 @@
   });
 
   $("settings-reset").addEventListener("click", () => {
-    for (const input of fields()) input.value = original[input.name] || "";
+    for (const input of fields()) write(input, original[input.name] || "");
     otherChosen = false;
     clearFieldErrors();
     syncLanguageSelect();
     markDirty();
+    A.bus.emit("settings:populated", { force: true });
   });
 
   // Remove a saved secret: two clicks, so a stray click during a show cannot do it.
   for (const button of clearButtons) {
     const name = button.dataset.for;
     const label = button.textContent;
-    const what = name === "llm.api_key" ? "API key" : name === "tiktok.sign_api_key" ? "sign server key" : "session id";
+    const what = button.dataset.what
+      || (name === "llm.api_key" ? "API key" : name === "tiktok.sign_api_key" ? "sign server key" : "session id");
     let armed = null;
     button.addEventListener("click", A.guard(async () => {
       if (!armed) {
@@ -286,5 +313,5 @@
 
   A.bus.on("auth:signed-in", (config) => { original = {}; populate((config || {}).config || {}, { force: true }); onConfig(config); A.bus.emit("config:loaded", config); });
   A.bus.on("config:external", onConfig);
-  A.settings = { save, reload: async () => onConfig(await A.api.get("config", { label: "Loading settings" })) };
+  A.settings = { save, markDirty, reload: async () => onConfig(await A.api.get("config", { label: "Loading settings" })) };
 })();

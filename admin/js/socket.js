@@ -8,7 +8,8 @@
     "story:state", "story:generation-started", "story:chapter-token", "story:chapter-reset",
     "story:chapter-ready", "story:voting-started", "story:vote-update", "story:voting-ended",
     "story:ended", "story:error", "story:image-updated", "story:chat-status",
-    "story:chapter-updated", "story:notes-updated", "story:memory-updated",
+    "story:chapter-updated", "story:notes-updated", "story:memory-updated", "story:image-failed",
+    "story:narration",
   ];
   let socket = null;
   let wasConnected = false;
