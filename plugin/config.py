@@ -73,6 +73,8 @@ class StorySettings:
     ending: Literal["", "happy", "tragic", "open", "twist", "any"]
     context_tokens: int = _range(800, 128_000)
     coherence_check: Literal["off", "rules", "llm"]
+    prefetch: Literal["off", "leader", "all"]
+    prefetch_concurrency: int = _range(1, 6)
 
 
 @dataclass(frozen=True, slots=True)

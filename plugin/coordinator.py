@@ -24,11 +24,12 @@ from plugin.store.edits import EditRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.tasks import first_of, log_failure, unless
-from plugin.story.engine import StoryEngine
+from plugin.story.engine import ChapterDraft, StoryEngine
 from plugin.story.keeper import MemoryKeeper
 from plugin.story.live import LiveChapter, build_recap, build_state, voting_view
 from plugin.story.media import MediaDirector
 from plugin.story.parse import parse_outline
+from plugin.story.prefetch import Branch, BranchPrefetcher
 from plugin.story.requests import resolve_style
 from plugin.story.themes import CUSTOM_THEME_ID
 from plugin.voting.desk import VoteDesk
@@ -49,6 +50,10 @@ class Coordinator:
     ) -> None:
         self.config, self.stories, self.votes, self.edits, self.engine = config, stories, votes, edits, engine
         self.media = media
+        self.prefetcher = BranchPrefetcher(
+            engine, keeper, edits,
+            lambda: (self.config.settings.story.prefetch, self.config.settings.story.prefetch_concurrency),
+            keeper.emit)
         if media is not None:
             media.on_picture = self._picture_ready
         self.desk, self.llm, self.emit, self.clock, self.keeper = desk, llm, emit, clock, keeper
@@ -66,7 +71,7 @@ class Coordinator:
         self._advance_choice: int | None = None
         self._retry_now = asyncio.Event()
         self._interrupt = asyncio.Event()
-        self.extra_state: dict[str, Callable[[], dict[str, Any]]] = {}  # e.g. the chat connection
+        self.extra_state: dict[str, Callable[[], dict[str, Any] | None]] = {"prefetch": self.prefetcher.status}
         config.on_change(self._settings_changed)
 
     # ----- queries -------------------------------------------------------------------------
@@ -192,6 +197,7 @@ class Coordinator:
     async def shutdown(self) -> None:
         """Stop every task; state stays persisted for resume."""
         await self.pause_loop()
+        self.prefetcher.abandon()
         await self.keeper.shutdown()
         if self.media is not None:
             await self.media.shutdown()
@@ -258,7 +264,9 @@ class Coordinator:
             self._advance.clear()
             winner = await self._apply_admin_choice(vote)
             final = session.end_requested or last.number + 1 >= session.max_chapters
-            await self._write_chapter(session, chapters, vote.choices[winner], final)
+            notes = [note_id for note_id, _ in await self.edits.pending_note_ids(session.id)]
+            branch = await self.prefetcher.take(last.number + 1, vote.choices[winner], final, notes)
+            await self._write_chapter(session, chapters, vote.choices[winner], final, branch)
         return False
 
     def _must_wait(self, session: SessionRecord) -> bool:
@@ -295,7 +303,8 @@ class Coordinator:
         await self.emit_state()
 
     async def _write_chapter(
-        self, session: SessionRecord, chapters: list[ChapterRecord], parent: str | None, final: bool
+        self, session: SessionRecord, chapters: list[ChapterRecord], parent: str | None, final: bool,
+        branch: Branch | None = None,
     ) -> None:
         """Write, store and show the next chapter; an end request interrupts a non-final one."""
         number = len(chapters) + 1
@@ -307,13 +316,17 @@ class Coordinator:
         })
         memory = await self.keeper.memory_for(session, chapters)
         notes = await self.edits.pending_note_ids(session.id)
-        variant = await self.edits.regenerations(session.id, number)
         self._interrupt.clear()
-        draft = await unless(
-            self.engine.write_chapter(session, chapters, number, parent, final, self, memory,
-                                      "; ".join(note for _, note in notes) or None, variant),
-            None if final else self._interrupt,  # an end request stops a chapter, never the final one
-        )
+        draft = await self._written_ahead(branch) if branch is not None else None
+        if draft is None:
+            variant = await self.edits.regenerations(session.id, number)
+            draft = await unless(
+                self.engine.write_chapter(session, chapters, number, parent, final, self, memory,
+                                          "; ".join(note for _, note in notes) or None, variant),
+                None if final else self._interrupt,  # an end request stops a chapter, never the final one
+            )
+        else:
+            notes = [(note_id, "") for note_id in branch.notes]
         if draft is None:
             return  # the admin asked to end: the next step writes the final chapter instead
         chapter = await self.stories.add_chapter(
@@ -329,6 +342,17 @@ class Coordinator:
         self.live = LiveChapter.from_record(chapter)
         await self.emit(events.CHAPTER_READY, {**chapter.public(), "model": draft.model, "fellBack": draft.fell_back})
         await self.emit_state()  # carries the writer's health (a fallback, a rejected key) to the panel
+
+    async def _written_ahead(self, branch: Branch) -> ChapterDraft | None:
+        """The winner's chapter written during the vote: shown at once (or as it finishes); None if it failed."""
+        await branch.sink.attach(self)
+        assert branch.task is not None
+        try:
+            return await unless(asyncio.shield(branch.task), self._interrupt)
+        except Exception:  # noqa: BLE001 - a failed branch is simply written again the normal way
+            log.warning("the chapter written ahead failed; writing it now", exc_info=True)
+            await self.reset()
+            return None
 
     async def token(self, delta: str) -> None:
         """ChapterSink: a piece of prose for the overlays (and for narration made ahead)."""
@@ -357,6 +381,9 @@ class Coordinator:
             fresh = await self._reload(session.id)
             await self.emit_state()
             current = self.desk.current
+            final_next = fresh.end_requested or chapter.number + 1 >= fresh.max_chapters
+            self.prefetcher.begin(fresh, await self.stories.chapters(session.id), final_next,
+                                  lambda: list(self.desk.current.tally.weights) if self.desk.current else [])
             if self.media is not None and current is not None and not current.timer.is_forced:
                 self._spawn(self.media.vote_call(fresh, chapter.number, current.record.choices,
                                                  current.timer.remaining()), "vote-call")

@@ -14,7 +14,7 @@ VOTERS = [("u1", "Ana", "!b"), ("u2", "Ben", "B"), ("u3", "Cy", "2"), ("u4", "Di
 
 async def test_a_story_runs_to_the_end_following_the_votes(serve: StartServer, tmp_path: Path) -> None:
     clock = ManualClock()
-    server = await serve(clock, **{"voting.duration_s": 2, "story.max_chapters": 3})
+    server = await serve(clock, **{"voting.duration_s": 2, "story.max_chapters": 3, "story.prefetch": "off"})
     overlay, seen = await connect_socket(server.url)
     try:
         state = await seen.wait_for("story:state")

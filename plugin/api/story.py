@@ -120,6 +120,7 @@ async def session_detail(request: web.Request) -> web.Response:
         "chapters": [{**c.public(), "votes": results.get(c.number, [])} for c in await stories.chapters(session_id)],
         "topVoters": await votes.top_voters(session_id),
         "revisions": await edits.revisions(session_id),
+        "roadsNotTaken": await edits.branches(session_id),
         "notes": await edits.notes(session_id),
     })
 

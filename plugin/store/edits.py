@@ -100,3 +100,22 @@ class EditRepo:
                                (data, session_id, number))
             await conn.execute("UPDATE story_rounds SET choices_json = ? WHERE session_id = ? AND chapter_number = ?",
                                (data, session_id, number))
+
+    async def save_branch(self, session_id: int, chapter_number: int, choice_index: int, choice_text: str,
+                          title: str, content: str, choices: Sequence[str]) -> None:
+        """Keep a chapter written ahead for a choice that lost the vote."""
+        await self.db.execute(
+            "INSERT INTO story_branches (session_id, chapter_number, choice_index, choice_text, title, content,"
+            " choices_json, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (session_id, chapter_number, choice_index, choice_text, title, content, json.dumps(list(choices)),
+             time.time()),
+        )
+
+    async def branches(self, session_id: int) -> list[dict[str, Any]]:
+        """Roads not taken, by chapter."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM story_branches WHERE session_id = ? ORDER BY chapter_number, choice_index", (session_id,)
+        )
+        return [{"chapterNumber": r["chapter_number"], "choiceIndex": r["choice_index"], "choice": r["choice_text"],
+                 "title": r["title"], "content": r["content"], "choices": json.loads(r["choices_json"])}
+                for r in rows]

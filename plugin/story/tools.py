@@ -45,6 +45,7 @@ class EditorTools:
             if story.state in ("outlining",):
                 raise Conflict("the story is still being planned", code="busy")
             await story.pause_loop()
+            story.prefetcher.abandon()
             if instruction:
                 await story.edits.add_note(session.id, instruction)
             writing = story.live is not None and story.live.streaming
@@ -85,6 +86,7 @@ class EditorTools:
         if not note:
             raise BadRequest("the note is empty", field="note")
         await self.story.edits.add_note(session.id, note)
+        self.story.prefetcher.invalidate()  # chapters written ahead did not hear this note
         pending = await self.story.edits.pending_notes(session.id)
         await self.story.emit_admin(events.NOTES_UPDATED, {"sessionId": session.id, "pending": pending})
         return {"pending": pending}
@@ -106,6 +108,7 @@ class EditorTools:
         await story.edits.archive(chapter, "choice-edit", f"{chr(65 + index)}: {cleaned}")
         choices = [cleaned if i == index else c for i, c in enumerate(chapter.choices)]
         await story.edits.replace_choices(chapter.session_id, chapter.number, choices)
+        story.prefetcher.invalidate()
         await self._show(replace(chapter, choices=tuple(choices)))
         current = story.desk.current
         if current is not None and current.record.chapter_number == chapter.number:
