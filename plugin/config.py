@@ -45,8 +45,11 @@ class LLMSettings:
     model: str
     fallback_models: tuple[str, ...]
     timeout_s: float = _range(1, 600)
+    stall_timeout_s: float = _range(0.01, 600)
     max_retries: int = _range(0, 10)
     retry_backoff_s: float = _range(0, 60)
+    breaker_failures: int = _range(1, 100)
+    breaker_cooldown_s: float = _range(0, 3600)
     offline_fallback: bool
     temperature: float = _range(0, 2)
     offline_words_per_s: float = _range(0, 1000)
@@ -87,6 +90,7 @@ class VotingSettings:
     tie_break: Literal["random", "first"]
     no_votes: Literal["random", "first"]
     max_message_chars: int = _range(1, 200)
+    resume_grace_s: float = _range(0, 600)
     diamonds_per_vote: int = _range(0, 1_000_000)
     likes_per_vote: int = _range(0, 1_000_000)
     max_weight_per_viewer: int = _range(1, 1000)

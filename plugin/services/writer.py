@@ -81,6 +81,38 @@ def resolve_provider(llm: LLMSettings, presets: dict[str, dict[str, Any]]) -> Pr
     )
 
 
+class CircuitBreaker:
+    """Stops hammering a failing model: after N failures in a row it rests for a while, then gets one try."""
+
+    def __init__(self, limits: Callable[[], tuple[int, float]], now: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self.now = now
+        self._failures: dict[str, int] = {}
+        self._resting_until: dict[str, float] = {}
+
+    def allows(self, model: str) -> bool:
+        """False while the model rests."""
+        return self.now() >= self._resting_until.get(model, 0.0)
+
+    def failed(self, model: str) -> None:
+        """Count a failure; the Nth in a row opens the breaker."""
+        threshold, cooldown = self.limits()
+        self._failures[model] = self._failures.get(model, 0) + 1
+        if self._failures[model] >= threshold:
+            self._resting_until[model] = self.now() + cooldown
+            self._failures[model] = threshold - 1  # after the rest, one more failure reopens it
+            log.warning("model %s failed %d times in a row; resting for %g s", model, threshold, cooldown)
+
+    def succeeded(self, model: str) -> None:
+        """A success closes the breaker."""
+        self._failures.pop(model, None)
+        self._resting_until.pop(model, None)
+
+    def resting(self) -> list[str]:
+        """Models resting now."""
+        return [m for m in self._resting_until if not self.allows(m)]
+
+
 class LLMService:
     """Runs model requests with the configured provider; owns the AsyncOpenAI clients."""
 
@@ -98,6 +130,8 @@ class LLMService:
         self.presets = presets if presets is not None else load_presets()
         self.sleep = sleep
         self._clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
+        self.breaker = CircuitBreaker(lambda: (self.config.settings.llm.breaker_failures,
+                                               self.config.settings.llm.breaker_cooldown_s))
         self.last_error: str | None = None
         self.key_rejected = False
         self.busy = 0
@@ -134,6 +168,7 @@ class LLMService:
             "presetModels": list(choice.models),
             "reason": choice.reason,
             "keyRejected": self.key_rejected,
+            "resting": self.breaker.resting(),
             "lastError": self.last_error,
             "busy": self.busy > 0,
         }
@@ -185,6 +220,9 @@ class LLMService:
         models = [model or choice.model, *[m for m in choice.fallbacks if m != (model or choice.model)]]
         last: ProviderError | None = None
         for name in models:
+            if not self.breaker.allows(name):
+                last = ProviderError(f"{name} is resting after repeated failures", code="provider_resting")
+                continue
             for attempt in range(llm.max_retries + 1):
                 written: list[str] = []
 
@@ -195,6 +233,7 @@ class LLMService:
                 try:
                     result = await self._attempt(client, request, name, "openai", sink, purpose, session_id)
                     self.last_error, self.key_rejected = None, False
+                    self.breaker.succeeded(name)
                     return result
                 except ProviderAuthError as exc:
                     self.key_rejected, self.last_error = True, exc.message
@@ -203,9 +242,10 @@ class LLMService:
                     raise  # the request itself was refused: another model would refuse it too
                 except ProviderError as exc:
                     last = exc
+                    self.breaker.failed(name)
                     if written:
                         await on_reset()
-                    if isinstance(exc, ProviderModelError):
+                    if isinstance(exc, ProviderModelError) or not self.breaker.allows(name):
                         break
                     if attempt < llm.max_retries:
                         await self.sleep(self._backoff(llm.retry_backoff_s, attempt, exc))
@@ -233,19 +273,31 @@ class LLMService:
         started = time.monotonic()
         outcome, error = "ok", None
         label = name or model.label
+        llm = self.config.settings.llm
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + llm.timeout_s
+        stream = model.stream(request, name, usage).__aiter__()
         try:
-            async with asyncio.timeout(self.config.settings.llm.timeout_s):
-                async for delta in model.stream(request, name, usage):
-                    parts.append(delta)
-                    await on_delta(delta)
+            while True:
+                # Two limits: the whole call, and the gap between two pieces of text (a stalled stream).
+                try:
+                    async with asyncio.timeout(max(0.0, min(llm.stall_timeout_s, deadline - loop.time()))):
+                        delta = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                parts.append(delta)
+                await on_delta(delta)
         except TimeoutError:
-            outcome, error = "failed", "timed out"
-            raise ProviderError(f"{label} timed out after {self.config.settings.llm.timeout_s:g} s",
-                                code="provider_timeout") from None
+            stalled = loop.time() < deadline
+            outcome, error = "failed", "stalled" if stalled else "timed out"
+            message = (f"{label} sent nothing for {llm.stall_timeout_s:g} s" if stalled
+                       else f"{label} timed out after {llm.timeout_s:g} s")
+            raise ProviderError(message, code="provider_stalled" if stalled else "provider_timeout") from None
         except ProviderError as exc:
             outcome, error = ("auth" if isinstance(exc, ProviderAuthError) else "failed"), exc.message
             raise
         finally:
+            await stream.aclose()  # closes the HTTP stream of an abandoned call
             await self._log(session_id, purpose, provider, label, usage, started, outcome, error)
         return Generation("".join(parts), label, provider)
 

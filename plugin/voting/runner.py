@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -48,6 +49,10 @@ class VoteRunner:
             vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now, now + voting.duration_s)
         else:
             restored = await self.votes.ballots(vote.id)
+            if vote.ends_at <= self.clock.now() and voting.resume_grace_s > 0:
+                # it expired while the server was down: give viewers a moment to see it again
+                await self.votes.extend_round(vote.id, self.clock.now() + voting.resume_grace_s, vote.extensions)
+                vote = replace(vote, ends_at=self.clock.now() + voting.resume_grace_s)
         timer = RoundTimer(self.clock, vote.ends_at)
         current = self.desk.open(vote, timer, restored)
         await on_open()
