@@ -138,7 +138,7 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
 async def _story(app: web.Application) -> AsyncIterator[None]:
     """The vote desk and the story loop, resumed from the database."""
     config, realtime = app[keys.CONFIG], app[keys.REALTIME]
-    desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting)
+    desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting, saved=realtime.to_admins)
     config.on_change(lambda s: desk.configure(s.voting))
     engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES])
 
@@ -220,7 +220,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[keys.ADMIN_TOKEN] = admin_token(settings)
     app[keys.THEMES] = load_themes(SETTINGS_DIR / "themes.yaml")
     app[keys.PROMPTS] = PromptBook()
-    realtime = Realtime(lambda: app[keys.ADMIN_TOKEN])
+    realtime = Realtime(lambda: app[keys.ADMIN_TOKEN], settings.realtime.redis_url)
     realtime.attach(app)
     app[keys.REALTIME] = realtime
     app.cleanup_ctx.extend([_database, _writer, _media, _story, _chat])

@@ -130,6 +130,13 @@ class SpeechSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RealtimeSettings:
+    """How events reach overlays."""
+
+    redis_url: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChatSettings:
     """Where viewers' chat comes from."""
 
@@ -170,6 +177,7 @@ class Settings:
     voting: VotingSettings
     images: ImageSettings
     tts: SpeechSettings
+    realtime: RealtimeSettings
     chat: ChatSettings
     tiktok: TikTokSettings
     simulator: SimulatorSettings
@@ -212,7 +220,8 @@ def _schema() -> dict[str, FieldSpec]:
 SCHEMA = _schema()
 SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id",
                          "images.api_key", "tts.api_key"})
-STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token"})
+STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token",
+                               "realtime.redis_url"})
 
 
 def _type_name(kind: Any) -> str:

@@ -20,8 +20,11 @@ AdminCommand = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 class Realtime:
     """Owns the Socket.IO server; everything the story emits goes through `broadcast`."""
 
-    def __init__(self, admin_token: Callable[[], str]) -> None:
-        self.sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False)
+    def __init__(self, admin_token: Callable[[], str], redis_url: str = "") -> None:
+        # With Redis, every process (and outside emitters) reaches every connected overlay.
+        manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
+        self.sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False,
+                                        client_manager=manager)
         self._admin_token = admin_token
         self._state: StateProvider = lambda: {"state": "idle"}
         self._commands: dict[str, AdminCommand] = {}

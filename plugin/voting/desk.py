@@ -48,9 +48,12 @@ class OpenRound:
 class VoteDesk:
     """Turns chat into ballots for the open round; owns the journal and announcer tasks."""
 
-    def __init__(self, repo: VoteRepo, announce: Announce, rules: VotingSettings | None = None) -> None:
+    def __init__(self, repo: VoteRepo, announce: Announce, rules: VotingSettings | None = None,
+                 saved: Announce | None = None) -> None:
         self.repo = repo
         self.announce = announce
+        self.saved = saved  # told after each journal write (admins see how many ballots are safe)
+        self.journaled = 0
         self.max_chars = DEFAULT_MAX_CHARS
         self.diamonds_per_vote = 0
         self.likes_per_vote = 0
@@ -185,6 +188,14 @@ class VoteDesk:
             except BaseException:
                 self._pending[:0] = batch  # keep them for the next attempt
                 raise
+            self.journaled += len(batch)
+        if self.saved is not None:
+            try:
+                await self.saved(events.BALLOTS_SAVED, {"roundId": current.record.id,
+                                                        "chapterNumber": current.record.chapter_number,
+                                                        "saved": len(batch), "journaled": self.journaled})
+            except Exception:  # the ballots are safe; telling the panel is only a courtesy
+                log.debug("could not announce saved ballots", exc_info=True)
 
     async def _flush_loop(self) -> None:
         """Write ballots in small batches shortly after they arrive."""

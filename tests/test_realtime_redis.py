@@ -1,0 +1,64 @@
+"""Several server processes (or an outside emitter) reach the same overlays through a real redis-server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import socketio
+
+from plugin.clock import ManualClock
+from tests.support.harness import connect_socket, make_settings, start_server
+
+API = "/api/interactive-story"
+REDIS = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (.ci/run installs it)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A throwaway redis-server on a free port, used once it says it is ready."""
+    port = free_port()
+    process = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # blocks until redis prints; ends if it exits
+            if "Ready to accept connections" in line:
+                break
+        else:
+            raise RuntimeError("redis-server exited before it was ready")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def test_events_from_one_process_reach_overlays_of_another(tmp_path: Path, redis_url: str) -> None:
+    story = await start_server(make_settings(tmp_path / "a", **{"realtime.redis_url": redis_url}), ManualClock())
+    mirror = await start_server(make_settings(tmp_path / "b", **{"realtime.redis_url": redis_url}), ManualClock())
+    overlay, seen = await connect_socket(mirror.url)
+    try:
+        await story.call("POST", f"{API}/start", {"theme": "scifi"})
+        ready = await seen.wait_for("story:chapter-ready", timeout=20)
+        assert ready["chapterNumber"] == 1 and ready["content"]
+        await seen.wait_for("story:voting-started")
+
+        outside = socketio.AsyncRedisManager(redis_url, write_only=True)
+        await outside.emit("story:state", {"state": "idle", "note": "from a script"}, namespace="/overlay")
+        note = await seen.wait_for("story:state", lambda s: s.get("note") == "from a script")
+        assert note["state"] == "idle"
+    finally:
+        await overlay.disconnect()
+        await mirror.stop()
+        await story.stop()
