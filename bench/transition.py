@@ -1,0 +1,84 @@
+"""Transition benchmark: vote close -> next story:chapter-ready, prefetch off vs on.
+
+A local OpenAI-compatible server streams at a realistic pace (first token after 0.5 s, 40 tokens/s).
+Prints JSON. Run: python bench/transition.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import API, report, summary_ms  # noqa: F401  (sets sys.path)
+
+from plugin.clock import SystemClock
+from tests.support.harness import connect_socket, make_settings, start_server
+from tests.support.openai_server import FakeOpenAI, Reply
+
+FIRST_TOKEN_S, TOKENS_PER_S = 0.5, 40.0
+CHAPTER_WORDS = 120
+
+
+def realistic(body: dict[str, Any]) -> Reply:
+    """Outline, memory and chapters, paced like a hosted model."""
+    prompt = body["messages"][1]["content"]
+    pace = {"first_token_delay_s": FIRST_TOKEN_S, "tokens_per_s": TOKENS_PER_S}
+    if "Plan an interactive story" in prompt:
+        return Reply(content="TITLE: Bench\nOUTLINE:\n1. A\n2. B\n3. C\n4. D", **pace)
+    if "Update the story memory" in prompt:
+        return Reply(content='{"summary": "Something happened.", "characters": [{"name": "Ada"}]}', **pace)
+    words = " ".join(["Ada walked on through the quiet market at dusk."] * (CHAPTER_WORDS // 9))
+    return Reply(content=f"TITLE: Onward\nSTORY:\n{words}\nCHOICES:\nA) Left\nB) Right\nC) Wait", **pace)
+
+
+async def measure(prefetch: str, rounds: int) -> list[float]:
+    """Seconds from 'close the vote' to the next chapter-ready, for each round."""
+    times = []
+    async with FakeOpenAI(api_key=None, default_reply=realistic) as fake:
+        with tempfile.TemporaryDirectory() as folder:
+            server = await start_server(make_settings(Path(folder), **{
+                "llm.base_url": fake.base_url, "llm.model": "fake-model", "story.prefetch": prefetch,
+                "story.max_chapters": rounds + 2, "story.chapter_words": CHAPTER_WORDS, "voting.duration_s": 600,
+                "tts.provider": "off", "images.provider": "off", "llm.offline_words_per_s": 0}), SystemClock())
+            overlay, seen = await connect_socket(server.url)
+            admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
+            try:
+                await server.call("POST", f"{API}/start", {"theme": "mystery"})
+                for number in range(1, rounds + 1):
+                    await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
+                                        timeout=120)
+                    await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
+                    if prefetch != "off":  # viewers vote for a while; the leader's chapter gets written meanwhile
+                        await admin_seen.wait_for("story:branch-ready", lambda b, n=number: b["chapterNumber"] == n + 1
+                                                  and b["choiceIndex"] == 1, timeout=120)
+                    started = time.perf_counter()
+                    await server.call("POST", f"{API}/next-chapter", {})
+                    await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
+                                        timeout=120)
+                    times.append(time.perf_counter() - started)
+            finally:
+                await admin.disconnect()
+                await overlay.disconnect()
+                await server.stop()
+    return times
+
+
+async def main() -> None:
+    """Both modes, then the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    off = await measure("off", args.rounds)
+    on = await measure("leader", args.rounds)
+    report({"benchmark": "transition", "model_pace": {"first_token_s": FIRST_TOKEN_S, "tokens_per_s": TOKENS_PER_S},
+            "rounds": args.rounds, "prefetch_off": summary_ms(off), "prefetch_leader": summary_ms(on),
+            "speedup": round(sorted(off)[len(off) // 2] / max(1e-6, sorted(on)[len(on) // 2]), 1),
+            "goal_prefetch_under_s": 0.3})
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
