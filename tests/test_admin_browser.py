@@ -414,3 +414,69 @@ async def test_picture_and_voice_settings_save_through_the_form(serve: StartServ
     await screenshot(page, "admin-settings-media")
     assert dialogs == []
     await page.close()
+
+
+async def test_chapters_written_ahead_are_marked_and_the_roads_not_taken_are_in_history(
+        serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"story.prefetch": "all", "story.prefetch_concurrency": 3,
+                                           "voting.duration_s": 300})
+    page, dialogs = await open_admin(browser, server)
+    await expect(page.locator('[name="story.prefetch"]')).to_have_value("all", timeout=10_000)
+    await expect(page.locator('[name="story.prefetch_concurrency"]')).to_have_value("3")
+    status, started = await server.call("POST", f"{API}/start", {"theme": "adventure"})
+    choices = page.locator("#live-choices .live-choice")
+    await expect(choices).to_have_count(3, timeout=60_000)
+    # Every choice's chapter 2 is written during the vote; story:branch-ready brings its title.
+    ready = page.locator("#live-choices .ahead[data-state=ready]")
+    await expect(ready).to_have_count(3, timeout=60_000)
+    for i in range(3):
+        await expect(choices.nth(i).locator(".ahead")).to_contain_text(re.compile(r"next chapter ready ✓ “.+”"))
+    await page.locator("#live-choices").scroll_into_view_if_needed()
+    await screenshot(page, "admin-written-ahead")
+
+    await server.call("POST", f"{API}/chat", {"messages": [{"user_id": "u1", "nickname": "Ana", "text": "!c"},
+                                                           {"user_id": "u2", "nickname": XSS, "text": "!c"}]})
+    await expect(choices.nth(2).locator(".count")).to_have_text("2", timeout=10_000)
+    status, _ = await server.call("POST", f"{API}/next-chapter", {})
+    assert status == 200
+    await expect(page.locator("#live-session")).to_contain_text("chapter 2 of", timeout=60_000)
+    status, body = await server.call("GET", f"{API}/session/{started['session']['id']}")
+    lost = [r for r in body["roadsNotTaken"] if r["chapterNumber"] == 2]
+    assert sorted(r["choiceIndex"] for r in lost) == [0, 1]
+
+    await page.locator("#history-list .history-item").first.click()
+    roads = page.locator('.history-chapter[data-chapter="1"] .road-not-taken')
+    await expect(roads).to_have_count(2, timeout=10_000)
+    await expect(page.locator(".road-not-taken")).to_have_count(2)
+    for road, r in zip((roads.nth(0), roads.nth(1)), sorted(lost, key=lambda r: r["choiceIndex"])):
+        await expect(road).to_contain_text(f"If viewers had chosen {'AB'[r['choiceIndex']]}")
+        await expect(road.locator("q")).to_have_text(r["choice"])
+        await expect(road.locator(".road-title")).to_have_text(f"“{r['title']}”")
+    await expect(roads.first.locator(".prose")).to_be_hidden()  # collapsed until asked for
+    await roads.first.locator("summary").click()
+    await expect(roads.first.locator(".prose")).to_have_text(sorted(lost, key=lambda r: r["choiceIndex"])[0]["content"])
+    await roads.first.scroll_into_view_if_needed()
+    await screenshot(page, "admin-roads-not-taken")
+    assert await page.locator("img[src='x']").count() == 0 and dialogs == []
+    await page.close()
+
+
+async def test_ballots_saved_counter_follows_the_journal(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300, "story.prefetch": "off"})
+    page, dialogs = await open_admin(browser, server)
+    await expect(page.locator("#conn-badge")).to_have_attribute("data-state", "live", timeout=10_000)
+    await server.call("POST", f"{API}/start", {"theme": "mystery"})
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await expect(page.locator("#ballots-saved")).to_be_hidden()
+    votes = [{"user_id": f"v{i}", "nickname": f"Viewer {i}", "text": "!" + "abc"[i % 3]} for i in range(7)]
+    status, _ = await server.call("POST", f"{API}/chat", {"messages": votes[:4]})
+    assert status == 200
+    status, _ = await server.call("POST", f"{API}/chat", {"messages": votes[4:]})
+    counter = page.locator("#ballots-saved")
+    await expect(page.locator("#live-totals")).to_contain_text("7 votes", timeout=10_000)
+    await expect(counter).to_be_visible(timeout=10_000)
+    await expect(counter).to_have_text(re.compile(r"^\d+ ballots saved$"))
+    await page.wait_for_function("() => parseInt(document.querySelector('#ballots-saved').textContent, 10) >= 7",
+                                 timeout=10_000)
+    assert dialogs == []
+    await page.close()

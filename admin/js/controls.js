@@ -1,11 +1,11 @@
-// Live controls: choices with vote bars (and "pick" buttons), the last result, recent voters,
-// and the Next chapter / Force vote end / End story buttons.
+// Live controls: choices with vote bars (and "pick" buttons), chapters written ahead, the last result,
+// recent voters, ballots saved, and the Next chapter / Force vote end / End story buttons.
 "use strict";
 (() => {
   const A = window.Admin;
   const { $, el, fill, fmt } = A;
   const list = $("live-choices"), totals = $("live-totals"), lastResult = $("last-result");
-  const recent = $("recent-votes"), ack = $("force-end-ack");
+  const recent = $("recent-votes"), ack = $("force-end-ack"), ballots = $("ballots-saved");
   const nextBtn = $("next-button"), forceBtn = $("force-end-button"), endBtn = $("end-button");
   const confirmBox = $("end-confirm");
   let signature = "";
@@ -43,14 +43,15 @@
         title: `Change the wording of ${fmt.letter(i)} while the vote is open`, attrs: { "aria-label": `Edit choice ${fmt.letter(i)}` },
         on: { click: () => startEdit(v.number, i) } });
       const textNode = el("span", { class: "choice-text", text });
+      const ahead = el("span", { class: "ahead", hidden: true, attrs: { "aria-live": "polite" } });
       const head = el("div", { class: "choice-head" },
         el("span", { class: "letter", text: fmt.letter(i), title: `Viewers vote !${fmt.letter(i).toLowerCase()}` }),
         textNode, edit, pick);
       const li = el("li", { class: "live-choice", data: { index: String(i) } },
         head,
         el("div", { class: "bar" }, bar),
-        el("div", { class: "choice-nums" }, count, unit, pct));
-      const row = { li, count, unit, pct, bar, pick, edit, head, textNode, text, editor: null };
+        el("div", { class: "choice-nums" }, el("span", {}, count, unit, pct), ahead));
+      const row = { li, count, unit, pct, bar, pick, edit, head, textNode, text, ahead, editor: null };
       return row;
     });
     if (editing) openEditor(rows[editing.index], editing.index, v.number, editing.value);
@@ -76,13 +77,40 @@
       r.pick.disabled = pending || !(m.state === "voting" || m.state === "waiting");
       r.pick.hidden = !(m.state === "voting" || m.state === "waiting") || Boolean(r.editor);
       r.edit.hidden = m.state !== "voting" || Boolean(r.editor);  // choices change only while the vote is open
+      renderAhead(r, i, v.number, m);
     });
     totals.textContent = v.choices.length
       ? `${fmt.plural(v.total, "vote")} from ${fmt.plural(v.voters || 0, "viewer")}${m.state === "voting" ? " so far" : ""}`
       : "";
+    const saved = m.ballots && m.ballots.chapterNumber === v.number && v.choices.length ? m.ballots.saved : null;
+    ballots.hidden = saved === null;
+    if (saved !== null) {
+      ballots.textContent = m.ballots.partial ? `${saved}+ ballots saved` : `${fmt.plural(saved, "ballot")} saved`;
+      ballots.title = m.ballots.partial
+        ? "Ballots of this vote written to the database since this page opened (earlier ones were saved too): a crash or restart keeps them"
+        : "Ballots of this vote written to the database: a crash or restart keeps them (a changed vote is saved again)";
+    }
     renderLastResult(m.lastResult);
     renderRecent(m.recent || []);
     renderButtons(m);
+  }
+
+  /** "writing ahead…" / "next chapter ready ✓ “Title”": the next chapter for this choice, written during the vote. */
+  function renderAhead(r, i, number, m) {
+    const p = m.prefetch;
+    const state = p && p.chapterNumber === number + 1 && (m.state === "voting" || m.state === "waiting") ? p.branches[i] : undefined;
+    r.ahead.hidden = !state;
+    r.li.dataset.ahead = state || "";
+    if (!state) return;
+    r.ahead.dataset.state = state;
+    if (state === "ready") {
+      const title = m.branchTitles[`${p.chapterNumber}:${i}`];
+      r.ahead.textContent = title ? `next chapter ready ✓ “${title}”` : "next chapter ready ✓";
+      r.ahead.title = `Chapter ${p.chapterNumber} for ${fmt.letter(i)} is already written: if it wins, it shows at once.`;
+    } else {
+      r.ahead.textContent = "writing ahead…";
+      r.ahead.title = `Chapter ${p.chapterNumber} for ${fmt.letter(i)} is being written while viewers vote.`;
+    }
   }
 
   // Edit a choice: its text becomes an input with Save / Cancel ----------------------------

@@ -1,5 +1,6 @@
-// History: past sessions (GET sessions); one session's chapters with vote charts, earlier versions
-// (revisions from rewrites, regenerations and choice edits), director's notes, and top voters.
+// History: past sessions (GET sessions); one session's chapters with vote charts, roads not taken
+// (chapters written ahead for choices that lost), earlier versions (revisions from rewrites,
+// regenerations and choice edits), director's notes, and top voters.
 "use strict";
 (() => {
   const A = window.Admin;
@@ -55,6 +56,9 @@
     const chapters = data.chapters || [];
     const revisions = Array.isArray(data.revisions) ? data.revisions : [];
     const notes = Array.isArray(data.notes) ? data.notes : [];
+    const roads = Array.isArray(data.roadsNotTaken) ? data.roadsNotTaken : [];
+    const numbers = new Set(chapters.map((c) => c.chapterNumber));
+    const strayRoads = roads.filter((r) => !numbers.has(r.chapterNumber - 1));  // its vote's chapter is gone
     const pendingNotes = notes.filter((n) => n.usedInChapter === null || n.usedInChapter === undefined);
     const facts = [themeLabel(s), `${s.mode} mode`, s.language, s.model ? `written by ${s.model}` : null,
       `started ${fmt.date(s.createdAt)}`, s.endedAt ? `ended ${fmt.date(s.endedAt)}` : `state: ${s.state}`].filter(Boolean);
@@ -66,8 +70,10 @@
       s.outline ? el("details", { class: "outline", data: { key: "outline" } }, el("summary", { text: "Outline" }), el("p", { class: "prose", text: s.outline })) : null,
       chapters.length ? el("ol", { class: "history-chapters" }, chapters.map((c) => chapterItem(c,
         revisions.filter((r) => r.chapterNumber === c.chapterNumber),
-        notes.filter((n) => n.usedInChapter === c.chapterNumber))))
+        notes.filter((n) => n.usedInChapter === c.chapterNumber),
+        roads.filter((r) => r.chapterNumber === c.chapterNumber + 1))))
         : el("p", { class: "muted", text: "No chapters were written." }),
+      strayRoads.length ? roadsNotTaken(strayRoads) : null,
       pendingNotes.length ? el("div", { class: "history-notes" },
         el("h4", { text: "Director's notes not used yet" }),
         el("ul", {}, pendingNotes.map((n) => el("li", { text: n.note || "" })))) : null,
@@ -81,7 +87,7 @@
     return parts.length ? el("p", { class: "muted small history-style", text: `Style — ${parts.join(" · ")}` }) : null;
   }
 
-  function chapterItem(c, revs, usedNotes) {
+  function chapterItem(c, revs, usedNotes, roads) {
     const choices = c.choices || [];
     const counts = choices.map((_, i) => {
       const row = (c.votes || []).find((v) => v.index === i);
@@ -97,6 +103,7 @@
       chosen ? el("p", { class: "chosen" }, el("span", { class: "muted", text: "Chosen: " }), el("strong", { text: chosen }))
         : el("p", { class: "muted small", text: c.isFinal ? "The story ends here." : "No choice was made." }),
       choices.length ? A.charts.voteChart({ choices, counts, winnerIndex: c.chosenIndex, title: `Chapter ${c.chapterNumber} votes` }) : null,
+      roads.length ? roadsNotTaken(roads) : null,
       usedNotes.length ? el("p", { class: "muted small used-notes" }, "Director's notes followed: ",
         usedNotes.map((n, i) => [i ? "; " : "", el("q", { text: n.note || "" })])) : null,
       el("details", { class: "chapter-text", data: { key: `text-${c.chapterNumber}` } },
@@ -105,6 +112,26 @@
       revs.length ? el("details", { class: "revisions", data: { key: `revs-${c.chapterNumber}` } },
         el("summary", { text: `Earlier versions (${revs.length})` }),
         el("ol", { class: "revision-list" }, revs.map((r, i) => revisionItem(r, `rev-${c.chapterNumber}-${i}`)))) : null);
+  }
+
+  /** Chapters written ahead during a vote for choices that lost: what the story would have become. */
+  function roadsNotTaken(roads) {
+    return el("div", { class: "roads-not-taken" },
+      el("p", { class: "roads-head small", text: "Roads not taken" }),
+      el("ul", { class: "road-list" }, roads.map((r) => {
+        const choices = Array.isArray(r.choices) ? r.choices : [];
+        const letter = typeof r.choiceIndex === "number" ? `${fmt.letter(r.choiceIndex)} ` : "";
+        return el("li", { class: "road-not-taken", data: { chapter: String(r.chapterNumber), index: String(r.choiceIndex) } },
+          el("p", { class: "road-head small" },
+            el("span", { class: "muted", text: `If viewers had chosen ${letter}` }),
+            el("q", { text: r.choice || "" }),
+            el("span", { class: "muted", text: `, chapter ${r.chapterNumber} would have been ` }),
+            el("strong", { class: "road-title", text: `“${r.title || "Untitled"}”` })),
+          el("details", { class: "chapter-text", data: { key: `road-${r.chapterNumber}-${r.choiceIndex}` } },
+            el("summary", { text: "Read the chapter that was not used" }),
+            el("div", { class: "prose", text: r.content || "" }),
+            choices.length ? el("ol", { class: "revision-choices small", attrs: { type: "A" } }, choices.map((t) => el("li", { text: t }))) : null));
+      })));
   }
 
   /** One earlier version: why it was replaced, the instruction, and the text and choices it had. */

@@ -25,6 +25,12 @@
     known: false, state: "idle", session: null, chapter: null, voting: null, lastResult: null,
     error: null, errorAt: 0, recap: null, generating: false, gen: null, llm: null, offset: 0, recent: [],
     lastCounts: null,  // {chapterNumber, counts, voters}: the latest tally seen, kept after the vote closes
+    // Chapters written ahead during the vote: {chapterNumber, branches: {choiceIndex: "writing" | "ready"}} or null.
+    prefetch: null,
+    branchTitles: {},  // "chapterNumber:choiceIndex" -> title, from story:branch-ready
+    prefetchMode: "",  // story.prefetch as last loaded ("off": nothing to ask the server about)
+    ballots: null,     // {roundId, chapterNumber, saved, partial}: ballots journaled in this round (seen by this page)
+    voteOpenSeen: 0,   // the chapter whose vote this page saw open (its ballots-saved count is then complete)
   };
   const keepCounts = (v) => { if (v) m.lastCounts = { chapterNumber: v.chapterNumber, counts: [...(v.counts || [])], voters: v.voters || 0 }; };
 
@@ -143,7 +149,11 @@
       sessionLine.textContent = "";
     }
     const llm = m.llm || {};
-    writer.textContent = `Writer: ${llm.label || "…"}`;
+    const resting = restingModels(llm);
+    writer.textContent = `Writer: ${llm.label || "…"}${resting.length ? ` · ${resting.length} resting` : ""}`;
+    writer.dataset.state = resting.length ? "resting" : "";
+    writer.title = [resting.length ? restingWords(llm) : "Which writer writes the story",
+      llm.lastError ? `Last error: ${llm.lastError}` : ""].filter(Boolean).join("\n");
     keyBox.hidden = !llm.keyRejected;
     headerKey.hidden = !llm.keyRejected;
     if (llm.keyRejected) {
@@ -152,6 +162,20 @@
       $("key-rejected-text").textContent = `${about}Chapters fall back to the offline writer until the key is fixed in Settings.`;
     }
     renderRecap();
+  }
+
+  /** Models resting after repeated failures (the circuit breaker), as the server lists them. */
+  function restingModels(llm) {
+    return Array.isArray(llm && llm.resting) ? llm.resting.filter((x) => typeof x === "string" && x) : [];
+  }
+
+  /** "gpt-4o is resting after repeated failures; its fallbacks are used." for each resting model. */
+  function restingWords(llm) {
+    const fallbacks = Array.isArray(llm.fallbackModels) ? llm.fallbackModels : [];
+    return restingModels(llm).map((id) => {
+      if (id !== llm.model && fallbacks.includes(id)) return `${id} (a fallback) is resting after repeated failures; it is skipped for now.`;
+      return `${id} is resting after repeated failures; ${fallbacks.length ? "its fallbacks are used" : "it gets one more try when the rest is over"}.`;
+    }).join(" ");
   }
 
   function renderRecap() {
@@ -182,6 +206,7 @@
     m.chapter = p.chapter ? chapterFrom(p.chapter) : null;
     m.voting = p.voting ? { ...p.voting } : null;
     keepCounts(m.voting);
+    if (m.voting && !(m.voting.total > 0)) m.voteOpenSeen = m.voting.chapterNumber;
     m.lastResult = p.lastResult || null;
     if (p.error && (!m.error || m.error.message !== p.error.message)) m.errorAt = Date.now();
     m.error = p.error || null;
@@ -189,6 +214,8 @@
     m.generating = Boolean(p.generating);
     if (!GENERATING.has(m.state)) m.gen = null;
     if (p.llm) m.llm = { ...(m.llm || {}), ...p.llm };
+    if ("prefetch" in p) setPrefetch(p.prefetch);
+    if (m.state === "voting" || m.state === "waiting") refreshPrefetch(800);  // branches start just after the vote opens
     renderText();
     render();
   });
@@ -198,13 +225,15 @@
     m.error = null;
     if (p.purpose === "outline") {
       m.state = "outlining";
-      Object.assign(m, { recap: null, chapter: null, voting: null, lastResult: null, lastCounts: null, recent: [] });
+      Object.assign(m, { recap: null, chapter: null, voting: null, lastResult: null, lastCounts: null, recent: [],
+        prefetch: null, branchTitles: {}, ballots: null });
     } else {
       m.state = p.isFinal ? "final" : "writing";
       m.chapter = { number: p.chapterNumber, title: "", content: "", choices: [], isFinal: Boolean(p.isFinal),
         streaming: true, parentChoice: p.parentChoice || null };
       m.voting = null;
       m.recent = [];
+      if (m.prefetch && m.prefetch.chapterNumber <= p.chapterNumber) m.prefetch = null;  // taken or dropped
     }
     renderText();
     render();
@@ -257,6 +286,8 @@
     if (m.chapter && m.chapter.number === p.chapterNumber) m.chapter.choices = p.choices || m.chapter.choices;
     keepCounts(m.voting);
     if (p.extended) A.notify.info("Too few voters: the vote was extended.");
+    if (!(p.total > 0)) m.voteOpenSeen = p.chapterNumber;  // no ballot yet: every save of this vote reaches this page
+    refreshPrefetch(800);
     render();
   });
   on("story:vote-update", (p) => {
@@ -264,6 +295,7 @@
     Object.assign(m.voting, { counts: p.counts || m.voting.counts, total: p.total || 0, voters: p.voters || 0 });
     if (Array.isArray(p.recent)) m.recent = p.recent;
     keepCounts(m.voting);
+    refreshPrefetch(1000);  // leader mode follows the leader: branches start and stop with the counts
     render();
   });
   on("story:voting-ended", (p) => {
@@ -286,6 +318,73 @@
     refreshLlm();
   });
 
+  // Chapters written ahead ----------------------------------------------------------------
+  /** Take the server's prefetch status ({chapterNumber, branches: [{choiceIndex, state}]} or null). */
+  function setPrefetch(raw) {
+    if (!raw || typeof raw !== "object" || !Array.isArray(raw.branches)) { m.prefetch = null; return; }
+    const branches = {};
+    for (const b of raw.branches) {
+      if (!b || typeof b.choiceIndex !== "number") continue;
+      branches[b.choiceIndex] = b.state === "ready" ? "ready" : "writing";
+      // A branch written again (after a director's note or an edit) has no title until it is ready again.
+      if (branches[b.choiceIndex] === "writing") delete m.branchTitles[`${raw.chapterNumber}:${b.choiceIndex}`];
+    }
+    m.prefetch = { chapterNumber: raw.chapterNumber, branches };
+  }
+
+  on("story:branch-ready", (p) => {
+    if (m.session && p.sessionId !== undefined && p.sessionId !== m.session.id) return;
+    pfSeq += 1;  // an answer to a status request sent before this event is older than it
+    m.branchTitles[`${p.chapterNumber}:${p.choiceIndex}`] = p.title || "";
+    if (!m.prefetch || m.prefetch.chapterNumber !== p.chapterNumber) m.prefetch = { chapterNumber: p.chapterNumber, branches: {} };
+    m.prefetch.branches[p.choiceIndex] = "ready";
+    render();
+    refreshPrefetch(300);
+  });
+
+  /** story:state is not re-sent when a branch starts or stops: ask GET status for it (throttled). */
+  let pfTimer = null, pfDue = 0, pfInFlight = false, pfSeq = 0;
+  function refreshPrefetch(delay = 300) {
+    const due = Date.now() + delay;
+    if (pfTimer && pfDue <= due) return;
+    clearTimeout(pfTimer);
+    pfDue = due;
+    pfTimer = setTimeout(fetchPrefetch, delay);
+  }
+  async function fetchPrefetch() {
+    pfTimer = null;
+    if (!A.auth.isSignedIn()) return;
+    if (pfInFlight) { refreshPrefetch(500); return; }
+    pfInFlight = true;
+    const seq = pfSeq;
+    try {
+      const s = await A.api.get("status", { quiet: true });
+      if (seq !== pfSeq) refreshPrefetch(200);  // a branch finished meanwhile: this answer may be stale
+      else if (s && "prefetch" in s) { setPrefetch(s.prefetch); render(); }
+    } catch { /* the next vote update or tick asks again */ } finally { pfInFlight = false; }
+  }
+  const branchesWriting = () => Boolean(m.prefetch && Object.values(m.prefetch.branches).includes("writing"));
+  setInterval(() => {
+    if (!A.socket || !A.socket.connected() || document.hidden) return;
+    const open = m.state === "voting" && m.prefetchMode !== "off";
+    if (open || branchesWriting()) refreshPrefetch(0);
+  }, 3000);
+  on("config:loaded", (reply) => {
+    const mode = reply && reply.config && reply.config.story ? reply.config.story.prefetch : undefined;
+    if (typeof mode === "string") m.prefetchMode = mode;
+    if (m.state === "voting") refreshPrefetch(300);  // the mode or the concurrency may have changed
+  });
+
+  // Ballots journaled (admin only): summed per round ---------------------------------------
+  on("story:ballots-saved", (p) => {
+    if (!m.ballots || m.ballots.roundId !== p.roundId) {
+      // Opened mid-vote: the ballots saved before this page connected are not counted here.
+      m.ballots = { roundId: p.roundId, chapterNumber: p.chapterNumber, saved: 0, partial: m.voteOpenSeen !== p.chapterNumber };
+    }
+    m.ballots.saved += Number(p.saved) || 0;
+    render();
+  });
+
   /** story:state carries the writer's health only when the state changes: ask for it too. */
   let llmTimer = null;
   function refreshLlm() {
@@ -303,6 +402,8 @@
   A.live = {
     model: m,
     isRunning,
+    restingModels,
+    restingWords,
     remainingMs,
     /** Merge writer details from GET config / llm status (label, keyRejected, lastError). */
     setLlm(llm) { if (llm) { m.llm = { ...(m.llm || {}), ...llm }; renderMeta(); A.bus.emit("llm:status", m.llm); } },

@@ -297,6 +297,10 @@
     else if (llm.lastError) parts.push(`· last error: ${llm.lastError}`);
     $("writer-status").textContent = parts.join(" ");
     $("writer-status").dataset.kind = llm.keyRejected ? "error" : "";
+    // Models resting after repeated failures (the circuit breaker): said next to the provider.
+    const resting = $("writer-resting");
+    resting.hidden = !A.live.restingModels(llm).length;
+    resting.textContent = resting.hidden ? "" : A.live.restingWords(llm);
   }
   A.bus.on("llm:status", showWriter);
 
