@@ -13,7 +13,6 @@ from pathlib import Path
 
 import aiohttp
 import socketio
-
 from common import API, AUTH, QUIET, ServerProcess, report, summary_ms
 
 TICK_S = 0.02  # votes are sent in small batches this often

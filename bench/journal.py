@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import aiohttp
-
 from common import API, AUTH, QUIET, ServerProcess, report
 
 BATCH = 100

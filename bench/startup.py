@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import aiohttp
-
 from common import QUIET, ROOT, report
+
 from tests.support.process import TOKEN, free_port
 
 

@@ -28,15 +28,14 @@ from plugin.clock import Clock, SystemClock
 from plugin.config import Settings
 from plugin.coordinator import Coordinator
 from plugin.paths import SETTINGS_DIR
-from plugin.yamlfile import load_yaml_file
 from plugin.realtime import Realtime
 from plugin.services.configuration import ConfigService
 from plugin.services.espeak import EspeakEngine
 from plugin.services.filecache import FileCache
 from plugin.services.images import ImageService
+from plugin.services.offline import OfflineWriter
 from plugin.services.speech import SpeechService
 from plugin.services.titlecard import render_title_card
-from plugin.services.offline import OfflineWriter
 from plugin.services.writer import LLMService
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
@@ -47,9 +46,10 @@ from plugin.story.engine import StoryEngine
 from plugin.story.keeper import MemoryKeeper
 from plugin.story.media import MediaDirector
 from plugin.story.prompts import PromptBook
-from plugin.story.tools import EditorTools
 from plugin.story.themes import load_themes
+from plugin.story.tools import EditorTools
 from plugin.voting.desk import VoteDesk
+from plugin.yamlfile import load_yaml_file
 
 log = logging.getLogger(__name__)
 TOKEN_FILE = "admin_token"

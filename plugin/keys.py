@@ -21,8 +21,8 @@ from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.prompts import PromptBook
-from plugin.story.tools import EditorTools
 from plugin.story.themes import ThemeBook
+from plugin.story.tools import EditorTools
 from plugin.voting.desk import VoteDesk
 
 START_SETTINGS = web.AppKey("start_settings", Settings)

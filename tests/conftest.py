@@ -11,6 +11,7 @@ from playwright.async_api import Browser, async_playwright
 
 from tests.support.browser import launch
 from tests.support.harness import Running, make_settings, start_server
+from tests.support.llm_env import env  # noqa: F401  (the fixture, for test_llm and test_faults)
 
 StartServer = Callable[..., Awaitable[Running]]
 

@@ -7,7 +7,12 @@ from typing import Any
 
 from plugin.clock import ManualClock
 from plugin.services.model import ChapterRecap
-from plugin.story.context import PromptContext, estimate_tokens, fit_prompt, messages_tokens
+from plugin.story.context import (
+    PromptContext,
+    estimate_tokens,
+    fit_prompt,
+    messages_tokens,
+)
 from tests.conftest import StartServer
 from tests.support.harness import advance_when_waiting, connect_socket
 from tests.support.openai_server import FakeOpenAI, Reply

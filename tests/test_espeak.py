@@ -13,7 +13,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from plugin.services.espeak import LANGUAGE_NOTES, EspeakEngine, clean_text, wav_duration_ms
+from plugin.services.espeak import (
+    LANGUAGE_NOTES,
+    EspeakEngine,
+    clean_text,
+    wav_duration_ms,
+)
 from plugin.services.espeak_voices import LANGUAGE_VOICES, resolve, voice_index
 
 SENTENCE = "The lighthouse keeper climbed the spiral stairs with a lantern in her hand."

@@ -18,8 +18,8 @@ from plugin.story.streaming import ProseStream
 from plugin.voting.parse import parse_vote
 from tests.conftest import StartServer
 from tests.support.harness import advance_when_waiting, connect_socket
-from tests.support.openai_server import FakeOpenAI, Reply
-from tests.test_llm import CHAPTER, CHOICES, PROSE, Env, env, write_first_chapter  # noqa: F401
+from tests.support.llm_env import CHAPTER, CHOICES, PROSE, Env, write_first_chapter
+from tests.support.openai_server import Reply
 
 API = "/api/interactive-story"
 FAULTS = 100

@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from plugin.story.language import LANGUAGES, Language, check_language, detect_language, resolve_language
+from plugin.story.language import (
+    LANGUAGES,
+    Language,
+    check_language,
+    detect_language,
+    resolve_language,
+)
 
 # One original story paragraph (about 80-120 words) per supported language.
 PARAGRAPHS: dict[str, str] = {

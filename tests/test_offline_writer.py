@@ -266,7 +266,7 @@ def test_every_template_fills_for_every_theme(book: ThemeBook) -> None:
     for theme in [*book.themes.values(), book.custom("pirates fighting robots")]:
         material = Material(theme, book.shared)
         slots = Slots(make_cast(material, 1).slots(), material, random.Random(1))
-        slots.update(place="the old bridge", choice="look around", custom="x")
+        slots.update(place="the old bridge", choice="look around", custom="x", topic="a cat")
         for source in (book.shared, book.shared["sentences"], theme.offline):
             for key, values in source.items():
                 if key == "sentences" or key in people:
@@ -392,7 +392,8 @@ async def test_memory_of_a_tragic_ending_records_the_loss(book: ThemeBook) -> No
 
 async def test_memory_notes_merge_into_the_story_memory(book: ThemeBook) -> None:
     """The story loop's own parser and merger read the tagged notes (aliases merge by name)."""
-    from plugin.story.memory import StoryMemory, parse_memory as read_memory
+    from plugin.story.memory import StoryMemory
+    from plugin.story.memory import parse_memory as read_memory
 
     writer = OfflineWriter(book, words_per_s=0)
     theme = book.themes["fantasy"]
@@ -641,3 +642,189 @@ def test_every_theme_has_story_defaults() -> None:
     assert horror["tone"] == "eerie but never gory" and horror["ending"] == "twist"
     assert defaults["comedy"]["tone"] == "silly and warm"
     assert defaults["romance"]["ending"] == "happy"
+
+
+# ----- premise (before going live) and the writers' chat ----------------------------------
+
+PREMISE_LINE = re.compile(r"^(TITLE|PREMISE|SETTING): (\S.*)$")
+
+
+def parse_premise(text: str) -> dict[str, object]:
+    """The premise format: TITLE/PREMISE/SETTING lines, then CHARACTERS and PLOT ELEMENTS lists."""
+    found: dict[str, object] = {"CHARACTERS": [], "PLOT ELEMENTS": []}
+    section = ""
+    for line in text.splitlines():
+        line_match = PREMISE_LINE.match(line)
+        if line_match:
+            found[line_match.group(1)] = line_match.group(2)
+        elif line in ("CHARACTERS:", "PLOT ELEMENTS:"):
+            section = line[:-1]
+        else:
+            assert line.startswith("- ") and section, line
+            found[section].append(line[2:])  # type: ignore[union-attr]
+    return found
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_premise_pitches_the_sessions_own_story(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    for seed in (1, 7, 12):
+        cast = writer.cast(theme, seed)
+        text = await collect(writer, make_brief(theme, "premise", seed=seed, chapter_number=0))
+        assert "{" not in text and "⸨" not in text
+        premise = parse_premise(text)
+        assert {"TITLE", "PREMISE", "SETTING"} <= set(premise), text
+        story = str(premise["PREMISE"])
+        assert 3 <= len(re.findall(r"[.!?](?:\s|$)", story)) <= 5, story
+        assert cast.hero.name in story and cast.rival.name in story and cast.goal in story
+        people = premise["CHARACTERS"]
+        assert 3 <= len(people) <= 5  # type: ignore[arg-type]
+        named = [line.split(": ", 1)[0] for line in people]  # type: ignore[union-attr]
+        assert named[:3] == [cast.hero.name, cast.ally.name[0].upper() + cast.ally.name[1:],
+                             cast.rival.name[0].upper() + cast.rival.name[1:]]  # fmt: skip
+        assert all(len(line.split(": ", 1)[1]) > 10 for line in people)  # type: ignore[union-attr]
+        assert 3 <= len(premise["PLOT ELEMENTS"]) <= 5  # type: ignore[arg-type]
+        assert cast.home[1:] in str(premise["SETTING"]) and "\n" not in str(premise["SETTING"])
+        # The outline written later with the same seed has the same title and hero.
+        outline = await collect(writer, make_brief(theme, "outline", seed=seed, chapter_number=0))
+        assert parse_outline(outline)[0] == premise["TITLE"]
+        chapter = await collect(writer, make_brief(theme, seed=seed))
+        assert hero_in(theme, parse_chapter(chapter).content) == cast.hero.name
+
+
+WISHES = {
+    "a heist with a talking cat": ["heist", "talking cat"],
+    "I want the villain to be the hero's sister": ["sister"],
+    "the villain is the hero's sister": ["sister"],
+    "make it spooky please": ["spooky"],
+    "set it in space": ["in space"],
+    "have the villain sing a lullaby": ["lullaby"],
+    "introduce a talking cat": ["talking cat"],
+}
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_premise_weaves_in_the_streamers_wishes(book: ThemeBook, theme_id: str) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 7)
+    plain = parse_premise(await collect(writer, make_brief(theme, "premise")))
+    for wish, words in WISHES.items():
+        text = await collect(writer, make_brief(theme, "premise", direction=wish))
+        premise = parse_premise(text)
+        story = str(premise["PREMISE"])
+        assert all(word in story for word in words), (wish, story)
+        assert premise["TITLE"] == plain["TITLE"] and cast.hero.name in story
+        assert len(premise["PLOT ELEMENTS"]) <= 5  # type: ignore[arg-type]
+        assert any(words[0] in e for e in premise["PLOT ELEMENTS"])  # type: ignore[union-attr]
+        if "sister" in wish:
+            assert f"{cast.rival.name} is {cast.hero.name}'s sister" in story
+    assert await collect(writer, make_brief(theme, "premise", direction="  ")) == await collect(
+        writer, make_brief(theme, "premise")
+    )
+
+
+async def test_premise_follows_the_custom_theme_and_story_style(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.custom("a cozy cat café on the moon")
+    brief = make_brief(theme, "premise", custom_theme=theme.description)
+    premise = parse_premise(await collect(writer, brief))
+    assert "a cozy cat café on the moon" in str(premise["PREMISE"])
+    assert "cozy cat café on the moon" in str(premise["SETTING"])
+    fantasy = book.themes["fantasy"]
+    endings = set()
+    for ending in ("happy", "tragic", "open", "twist"):
+        style = StoryStyle(ending=ending, tone="eerie but never gory", pov="first")  # type: ignore[arg-type]
+        text = await collect(writer, make_brief(fantasy, "premise", story_style=style))
+        elements = " ".join(parse_premise(text)["PLOT ELEMENTS"])  # type: ignore[arg-type]
+        assert "eerie but never gory" in elements
+        endings.add(elements)
+    assert len(endings) == 4
+    again = make_brief(fantasy, "premise", variant=1)
+    assert await collect(writer, again) != await collect(writer, make_brief(fantasy, "premise"))
+
+
+def idea_items(text: str) -> list[str]:
+    return [line[2:] for line in text.splitlines() if line.startswith("- ")]
+
+
+async def a_story_so_far(
+    writer: OfflineWriter, theme: Theme, seed: int
+) -> tuple[ChapterRecap, ...]:
+    texts = await play(writer, theme, seed=seed, chapters=3)
+    recaps = []
+    for number, text in enumerate(texts, start=1):
+        parsed = parse_chapter(text)
+        recaps.append(ChapterRecap(number, parsed.title, parsed.content, tuple(parsed.choices)))
+    return tuple(recaps)
+
+
+QUESTIONS = {
+    "what if the villain is the hero's sister?": ["villain", "sister"],
+    "give me three twists": ["twist"],
+    "how could chapter 2 be funnier?": ["chapter 2", "funnier"],
+    "give me ideas": ["ideas"],
+    "can we add a talking cat?": ["talking cat"],
+    "how should the story end?": ["end"],
+    "make the sidekick more useful": ["sidekick"],
+    "could chapter 3 be scarier?": ["chapter 3", "scarier"],
+    "what about a secret tunnel?": ["secret tunnel"],
+    "I'm stuck, what happens next?": ["next"],
+    "is the pacing too slow?": ["pacing"],
+}
+
+
+@pytest.mark.parametrize("theme_id", THEME_IDS)
+async def test_ideas_answer_the_question_in_the_storys_world(
+    book: ThemeBook, theme_id: str
+) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes[theme_id]
+    cast = writer.cast(theme, 5)
+    story = await a_story_so_far(writer, theme, 5)
+    answers = {}
+    for question, words in QUESTIONS.items():
+        for chapters in (story, ()):
+            brief = make_brief(theme, "ideas", seed=5, question=question, chapters=chapters)
+            text = await collect(writer, brief)
+            assert "{" not in text and "⸨" not in text and not re.search(r"\b(?:an AI|language model)\b", text, re.I)
+            assert all(word in text.lower() for word in words), (question, text)
+            items = idea_items(text)
+            assert 3 <= len(items) <= 5, text
+            people = (cast.hero.name, cast.ally.name, cast.rival.name)
+            assert any(name.lower() in text.lower() for name in people), text
+            assert text == await collect(writer, brief)  # deterministic
+            if chapters:
+                answers[question] = text
+    assert len(set(answers.values())) == len(answers)
+    assert "sister" in " ".join(idea_items(answers["what if the villain is the hero's sister?"]))
+    whatif = answers["what if the villain is the hero's sister?"]
+    assert f"{cast.rival.name} is {cast.hero.name}'s sister" in whatif
+    assert story[1].title in answers["how could chapter 2 be funnier?"]
+
+
+async def test_ideas_count_and_empty_question(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes["mystery"]
+    cast = writer.cast(theme, 3)
+    story = await a_story_so_far(writer, theme, 3)
+    asked = (("give me ideas", 3), ("give me five twists", 5),
+             ("4 ideas for the next chapter please", 4), ("ten ideas!", 5))  # fmt: skip
+    for question, count in asked:
+        brief = make_brief(theme, "ideas", seed=3, question=question, chapters=story)
+        assert len(idea_items(await collect(writer, brief))) == count, question
+    for empty in (None, "", "   "):
+        brief = make_brief(theme, "ideas", seed=3, question=empty, chapters=story)
+        text = await collect(writer, brief)
+        assert len(idea_items(text)) == 3 and "next" in text and cast.hero.name in text
+        assert "chapter 4" in text  # what could happen in the chapter after the last one told
+
+
+async def test_ideas_stay_family_friendly(book: ThemeBook) -> None:
+    writer = OfflineWriter(book, words_per_s=0)
+    theme = book.themes["western"]
+    for question in ("make it gory and bloody", "add some swearing"):
+        text = await collect(writer, make_brief(theme, "ideas", question=question))
+        assert "family-friendly" in text and len(idea_items(text)) == 3
+        assert not re.search(r"gory|bloody|swear", text, re.I)

@@ -10,7 +10,6 @@ import aiohttp
 import openai
 import pytest
 import pytest_asyncio
-
 from openai.types.chat import ChatCompletionMessageParam
 
 from tests.support.openai_server import DEFAULT_CHAPTER, FakeOpenAI, Reply

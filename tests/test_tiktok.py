@@ -26,7 +26,14 @@ from websockets.exceptions import ConnectionClosedError
 from websockets.frames import Close
 
 from plugin.chat import tiktok_map
-from plugin.chat.base import ChatEvent, ChatMessage, Gift, Like, StreamStatus, ViewerAction
+from plugin.chat.base import (
+    ChatEvent,
+    ChatMessage,
+    Gift,
+    Like,
+    StreamStatus,
+    ViewerAction,
+)
 from plugin.chat.tiktok import TikTokSource
 from plugin.chat.tiktok_conn import DEDUPE_SIZE, JITTER, RecentIds
 from plugin.clock import ManualClock

@@ -11,8 +11,8 @@ from plugin import keys
 from plugin.api.body import field, query_int, read_json
 from plugin.chat.base import ChatMessage
 from plugin.config import SCHEMA, coerce_value
-from plugin.story.requests import STYLE_KEYS
 from plugin.errors import BadRequest, NotFound
+from plugin.story.requests import STYLE_KEYS
 
 MAX_BATCH = 10_000
 routes = web.RouteTableDef()

@@ -8,7 +8,15 @@ from collections.abc import Callable, Iterable
 from typing import Literal
 
 from plugin.chat.activity import ViewerActivity
-from plugin.chat.base import ChatEvent, ChatMessage, ChatSource, Gift, Like, StreamStatus, ViewerAction
+from plugin.chat.base import (
+    ChatEvent,
+    ChatMessage,
+    ChatSource,
+    Gift,
+    Like,
+    StreamStatus,
+    ViewerAction,
+)
 from plugin.chat.commands import ModeratorCommands
 from plugin.voting.desk import VoteDesk
 

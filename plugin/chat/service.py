@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from plugin.chat.base import ChatSource
-from plugin.events import CHAT_STATUS
 from plugin.chat.gateway import ChatGateway
 from plugin.config import Settings
+from plugin.events import CHAT_STATUS
 from plugin.services.configuration import ConfigService
 
 log = logging.getLogger(__name__)

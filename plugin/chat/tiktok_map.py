@@ -11,7 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from plugin.chat.base import ChatEvent, ChatMessage, Gift, Like, StreamStatus, ViewerAction
+from plugin.chat.base import (
+    ChatEvent,
+    ChatMessage,
+    Gift,
+    Like,
+    StreamStatus,
+    ViewerAction,
+)
 
 if TYPE_CHECKING:
     from plugin.config import TikTokSettings

@@ -8,7 +8,12 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError, ProviderRequestError
+from plugin.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderModelError,
+    ProviderRequestError,
+)
 from plugin.services.model import ModelRequest, Usage, estimate_tokens
 from plugin.services.thinking import ThinkFilter
 

@@ -8,7 +8,7 @@ from typing import Any, Literal, Protocol
 
 from plugin.story.themes import Theme
 
-Purpose = Literal["outline", "chapter", "final", "repair", "memory", "rewrite", "check", "scene"]
+Purpose = Literal["outline", "chapter", "final", "repair", "memory", "rewrite", "check", "scene", "premise", "ideas"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ class StoryBrief:
     summary: str | None = None  # the rolling summary of older chapters
     memory: dict[str, Any] | None = None  # the memory entries that matter now
     variant: int = 0  # how many times this chapter was regenerated (so a rewrite differs)
+    question: str | None = None  # ideas: what the streamer asked in the writers' chat
 
 
 @dataclass(frozen=True, slots=True)

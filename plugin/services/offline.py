@@ -13,7 +13,10 @@ No network and no global state.
 Besides outlines, chapters, finals and choice repairs it answers the housekeeping purposes:
 "memory" (what a chapter established, as tagged SUMMARY/CHARACTER/LOCATION/ITEM/EVENT lines,
 offline_memory.py), "rewrite" (a selected passage redone by an instruction, offline_rewrite.py)
-and "check" (a cheap coherence check against the story memory, offline_check.py). Chapters
+and "check" (a cheap coherence check against the story memory, offline_check.py). Before a
+stream it pitches a "premise" (offline_premise.py: title, premise, setting, characters and plot
+elements for the very cast the session will get), and in the streamer's writers' chat it
+answers as a co-writer with "ideas" (offline_ideas.py). Chapters
 honour the brief's director's note (offline_direct.py) and story style: the point of view
 (offline_voice.py) and, in the final chapter, the ending.
 
@@ -34,7 +37,9 @@ from plugin.services.model import ModelRequest, StoryBrief, Usage, estimate_toke
 from plugin.services.offline_cast import Cast, Material, make_cast
 from plugin.services.offline_check import check
 from plugin.services.offline_compose import compose
+from plugin.services.offline_ideas import ideas
 from plugin.services.offline_memory import remember
+from plugin.services.offline_premise import premise
 from plugin.services.offline_rewrite import rewrite
 from plugin.story.themes import Theme, ThemeBook, load_themes
 
@@ -83,6 +88,10 @@ class OfflineWriter:
             return rewrite(brief, material)
         if brief.purpose == "check":
             return check(brief)
+        if brief.purpose == "premise":
+            return premise(brief, material)
+        if brief.purpose == "ideas":
+            return ideas(brief, material)
         return compose(brief, material)
 
     async def stream(
@@ -97,7 +106,7 @@ class OfflineWriter:
             usage.tokens_out = estimate_tokens(text)
         pace = self._words_per_s() if callable(self._words_per_s) else self._words_per_s
         # Only chapters are watched as they are written; outlines, repairs, memory notes,
-        # rewrites and checks come at once.
+        # rewrites, checks, premises and chat ideas come at once.
         shown = request.brief.purpose in ("chapter", "final")
         delay = 1.0 / pace if pace > 0 and shown else 0.0
         for index, delta in enumerate(deltas):

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import math
 
-from plugin.services.titlecard_draw import BLACK, RGB, WHITE, Point, Scene, alpha, mix, ridge_points
+from plugin.services.titlecard_draw import (
+    BLACK,
+    RGB,
+    WHITE,
+    Point,
+    Scene,
+    alpha,
+    mix,
+    ridge_points,
+)
 
 
 def starfield(s: Scene, count: int, colours: tuple[RGB, ...], biggest: float = 2.2,

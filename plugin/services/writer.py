@@ -14,7 +14,12 @@ from typing import Any, Literal
 from openai import AsyncOpenAI
 
 from plugin.config import LLMSettings
-from plugin.errors import ProviderAuthError, ProviderError, ProviderModelError, ProviderRequestError
+from plugin.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderModelError,
+    ProviderRequestError,
+)
 from plugin.paths import SETTINGS_DIR
 from plugin.services.configuration import ConfigService
 from plugin.services.llm import OpenAIModel

@@ -14,7 +14,14 @@ from plugin.services.writer import OFFLINE_LABEL, Generation, LLMService
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.story.coherence import read_check, rules_problem
 from plugin.story.memory import StoryMemory, parse_memory
-from plugin.story.parse import ParsedChapter, clean_inline, parse_chapter, parse_choices, parse_outline, strip_reasoning
+from plugin.story.parse import (
+    ParsedChapter,
+    clean_inline,
+    parse_chapter,
+    parse_choices,
+    parse_outline,
+    strip_reasoning,
+)
 from plugin.story.prompts import PromptBook
 from plugin.story.requests import Facts, RequestBuilder
 from plugin.story.streaming import ProseStream

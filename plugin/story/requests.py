@@ -8,7 +8,13 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from plugin.config import StorySettings
-from plugin.services.model import ChapterRecap, ModelRequest, Purpose, StoryBrief, StoryStyle
+from plugin.services.model import (
+    ChapterRecap,
+    ModelRequest,
+    Purpose,
+    StoryBrief,
+    StoryStyle,
+)
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.story.context import PromptContext, fit_prompt
 from plugin.story.memory import StoryMemory

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from plugin.story.parse import BOLD_LINE, CHOICE_LINE, HEADING_LINE, PREAMBLE_LINE, SECTION_LINE, TITLE_LINE
+from plugin.story.parse import (
+    BOLD_LINE,
+    CHOICE_LINE,
+    HEADING_LINE,
+    PREAMBLE_LINE,
+    SECTION_LINE,
+    TITLE_LINE,
+)
 
 _MARKER_WORDS = ("choices", "options", "story", "prose", "text", "chapter", "decisions", "what happens next",
                  "vote", "title")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from plugin import events
@@ -14,9 +14,9 @@ from plugin.clock import Clock
 from plugin.services.configuration import ConfigService
 from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, SessionRecord
 from plugin.store.votes import VoteRepo
+from plugin.tasks import log_failure
 from plugin.voting.desk import OpenRound, VoteDesk
 from plugin.voting.round import RoundTimer
-from plugin.tasks import log_failure
 from plugin.voting.tally import Outcome, pick_winner, round_rng
 
 log = logging.getLogger(__name__)
