@@ -14,9 +14,11 @@ from aiohttp import web
 from plugin import events, keys
 from plugin.api import config as config_api
 from plugin.api import edits as edits_api
+from plugin.api import llm_proxy, pages
 from plugin.api import media as media_api
-from plugin.api import pages
+from plugin.api import room as room_api
 from plugin.api import story as story_api
+from plugin.api import stream as stream_api
 from plugin.api.middleware import auth_middleware, error_middleware
 from plugin.chat.activity import ViewerActivity
 from plugin.chat.commands import ModeratorCommands
@@ -41,11 +43,15 @@ from plugin.store.db import Database
 from plugin.store.edits import EditRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
+from plugin.store.room import RoomRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
+from plugin.story.jobs import JobRunner
 from plugin.story.keeper import MemoryKeeper
 from plugin.story.media import MediaDirector
 from plugin.story.prompts import PromptBook
+from plugin.story.room import WritersRoom
+from plugin.story.storybook import Storybook
 from plugin.story.themes import load_themes
 from plugin.story.tools import EditorTools
 from plugin.voting.desk import VoteDesk
@@ -87,7 +93,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
         app[keys.DB] = db
         app[keys.STORIES], app[keys.VOTES], app[keys.META] = StoryRepo(db), VoteRepo(db), MetaRepo(db)
-        app[keys.EDITS] = EditRepo(db)
+        app[keys.EDITS], app[keys.ROOM_STORE] = EditRepo(db), RoomRepo(db)
         config = ConfigService(app[keys.START_SETTINGS], app[keys.META])
         await config.load_saved()
         app[keys.CONFIG] = config
@@ -159,6 +165,10 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     )
     coordinator.extra_state["media"] = media.status
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
+    app[keys.ROOM] = WritersRoom(engine, app[keys.ROOM_STORE], app[keys.STORIES], keeper, coordinator)
+    app[keys.JOBS] = jobs = JobRunner(engine, app[keys.ROOM_STORE], app[keys.LLM], realtime.to_admins)
+    app[keys.STORYBOOK] = Storybook(app[keys.STORIES], app[keys.VOTES], app[keys.EDITS], app[keys.THEMES],
+                                    app[keys.IMAGE_CACHE])
 
     tools = app[keys.TOOLS]
 
@@ -174,7 +184,9 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
                                          events.REGENERATE_IMAGE: regenerate_image})
     await desk.start()
     await coordinator.resume()
+    await jobs.resume_unfinished()
     yield
+    await jobs.shutdown()
     await coordinator.shutdown()
     await desk.stop()
 
@@ -220,6 +232,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[keys.ADMIN_TOKEN] = admin_token(settings)
     app[keys.THEMES] = load_themes(SETTINGS_DIR / "themes.yaml")
     app[keys.PROMPTS] = PromptBook()
+    app[keys.PRICES] = load_yaml_file(SETTINGS_DIR / "prices.yaml")[0] or {}
     realtime = Realtime(lambda: app[keys.ADMIN_TOKEN], settings.realtime.redis_url)
     realtime.attach(app)
     app[keys.REALTIME] = realtime
@@ -229,6 +242,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_routes(config_api.routes)
     app.router.add_routes(edits_api.routes)
     app.router.add_routes(media_api.routes)
+    app.router.add_routes(room_api.routes)
+    app.router.add_routes(stream_api.routes)
+    app.router.add_routes(llm_proxy.routes)
     app.router.add_routes(pages.routes)
     pages.add_static(app)
     return app

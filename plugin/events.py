@@ -18,6 +18,7 @@ IMAGE_UPDATED = "story:image-updated"  # {sessionId, chapterNumber, url, prompt,
 IMAGE_FAILED = "story:image-failed"  # {sessionId, chapterNumber, error}: the overlay keeps its layout
 NARRATION = "story:narration"  # {chapterNumber, index, text, audioUrl, durationMs, voice, speaker, kind}
 ENDED = "story:ended"  # {sessionId, recap}
+TASK_PROGRESS = "story:task-progress"  # admin only: a background task's status and progress
 BALLOTS_SAVED = "story:ballots-saved"  # admin only: {roundId, chapterNumber, saved, journaled}
 BRANCH_READY = "story:branch-ready"  # admin only: {sessionId, chapterNumber, choiceIndex, title}: written ahead
 NOTES_UPDATED = "story:notes-updated"  # admin only: {sessionId, pending}: director's notes waiting

@@ -19,8 +19,12 @@ from plugin.store.db import Database
 from plugin.store.edits import EditRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
+from plugin.store.room import RoomRepo
 from plugin.store.votes import VoteRepo
+from plugin.story.jobs import JobRunner
 from plugin.story.prompts import PromptBook
+from plugin.story.room import WritersRoom
+from plugin.story.storybook import Storybook
 from plugin.story.themes import ThemeBook
 from plugin.story.tools import EditorTools
 from plugin.voting.desk import VoteDesk
@@ -47,3 +51,8 @@ IMAGE_CACHE = web.AppKey("image_cache", FileCache)
 AUDIO_CACHE = web.AppKey("audio_cache", FileCache)
 IMAGES = web.AppKey("images", ImageService)
 SPEECH = web.AppKey("speech", SpeechService)
+ROOM_STORE = web.AppKey("room_store", RoomRepo)
+ROOM = web.AppKey("room", WritersRoom)
+JOBS = web.AppKey("jobs", JobRunner)
+STORYBOOK = web.AppKey("storybook", Storybook)
+PRICES = web.AppKey("prices", dict)

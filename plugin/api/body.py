@@ -7,9 +7,12 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from plugin.config import SCHEMA, coerce_value
 from plugin.errors import BadRequest
+from plugin.services.model import StoryStyle
 
 T = TypeVar("T")
+STYLE_KEYS = tuple(StoryStyle.__dataclass_fields__)
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "an object", list: "a list"}
 
 
@@ -63,3 +66,17 @@ def query_int(request: web.Request, name: str, default: int | None, low: int, hi
         raise BadRequest(f"query parameter '{name}' must be between {low} and {high}", field=name,
                          code="invalid_field")
     return value
+
+
+def style_field(raw: dict[str, Any]) -> dict[str, str]:
+    """Per-story style overrides, checked like settings: {"tone": "cosy", "pov": "first", ...}."""
+    style: dict[str, str] = {}
+    for key, value in raw.items():
+        spec = SCHEMA.get(f"story.{key}")
+        if key not in STYLE_KEYS or spec is None:
+            raise BadRequest(f"unknown style setting '{key}' (use {', '.join(STYLE_KEYS)})", field=f"style.{key}")
+        try:
+            style[key] = coerce_value(spec, value)
+        except ValueError as exc:
+            raise BadRequest(f"style.{key}: {exc}", field=f"style.{key}") from None
+    return style

@@ -8,11 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, query_int, read_json
+from plugin.api.body import field, query_int, read_json, style_field
 from plugin.chat.base import ChatMessage
-from plugin.config import SCHEMA, coerce_value
 from plugin.errors import BadRequest, NotFound
-from plugin.story.requests import STYLE_KEYS
 
 MAX_BATCH = 10_000
 routes = web.RouteTableDef()
@@ -41,23 +39,9 @@ async def start(request: web.Request) -> web.Response:
         outline=field(body, "outline", str, max_len=20_000),
         model=field(body, "model", str, max_len=200),
         custom_theme=field(body, "customTheme", str, max_len=2_000),
-        style=_style(field(body, "style", dict) or {}),
+        style=style_field(field(body, "style", dict) or {}),
     )
     return web.json_response({"session": session.public()}, status=201)
-
-
-def _style(raw: dict[str, Any]) -> dict[str, str]:
-    """Per-story style overrides, checked like settings: {"tone": "cosy", "pov": "first", ...}."""
-    style: dict[str, str] = {}
-    for key, value in raw.items():
-        spec = SCHEMA.get(f"story.{key}")
-        if key not in STYLE_KEYS or spec is None:
-            raise BadRequest(f"unknown style setting '{key}' (use {', '.join(STYLE_KEYS)})", field=f"style.{key}")
-        try:
-            style[key] = coerce_value(spec, value)
-        except ValueError as exc:
-            raise BadRequest(f"style.{key}: {exc}", field=f"style.{key}") from None
-    return style
 
 
 @routes.post(f"{BASE}/next-chapter")

@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +55,8 @@ class Generation:
     model: str
     provider: str
     fell_back: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
 
 
 def load_presets(path: Path = SETTINGS_DIR / "providers.yaml") -> dict[str, dict[str, Any]]:
@@ -205,7 +207,7 @@ class LLMService:
                 log.warning("%s failed on every model (%s); the offline writer takes over", purpose, exc.message)
                 await on_reset()
                 result = await self._attempt(self.offline, request, None, "offline", on_delta, purpose, session_id)
-                return Generation(result.text, result.model, result.provider, fell_back=True)
+                return replace(result, fell_back=True)
         finally:
             self.busy -= 1
 
@@ -304,7 +306,7 @@ class LLMService:
         finally:
             await stream.aclose()  # closes the HTTP stream of an abandoned call
             await self._log(session_id, purpose, provider, label, usage, started, outcome, error)
-        return Generation("".join(parts), label, provider)
+        return Generation("".join(parts), label, provider, tokens_in=usage.tokens_in, tokens_out=usage.tokens_out)
 
     async def _log(
         self, session_id: int | None, purpose: str, provider: str, model: str, usage: Usage,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from plugin.errors import ProviderError, ProviderRequestError, StoryError
@@ -43,7 +43,7 @@ class ChapterSink(Protocol):
         ...
 
 
-class _NullSink:
+class NullSink:
     """A sink for calls whose text is not shown live (outline, repair, memory...)."""
 
     async def token(self, delta: str) -> None:
@@ -126,7 +126,7 @@ class StoryEngine:
             await sink.reset()
         if best is None:
             result = await self._generate(self.requests.build(purpose, facts), session, purpose, sink, offline=True)
-            best = (parse_chapter(result.text), Generation(result.text, result.model, result.provider, True))
+            best = (parse_chapter(result.text), replace(result, fell_back=True))
         parsed, result = best
         choices = [] if final else await self._settle_choices(facts, parsed)
         return ChapterDraft(
@@ -215,16 +215,28 @@ class StoryEngine:
             return opening
         return answer.splitlines()[0][:400] if answer else opening
 
+    async def compose(self, purpose: Purpose, facts: Facts, *, template: str | None = None,
+                      sink: ChapterSink | None = None, fallback: bool = True) -> Generation:
+        """Any single generation step (premise, outline ...), its raw text streamed to `sink` if given."""
+        request = self.requests.build(purpose, facts, template=template)
+        return await self._generate(request, facts.session, purpose, sink, fallback=fallback, raw=True)
+
+    async def converse(self, facts: Facts, history: Sequence[dict[str, str]], sink: ChapterSink | None = None
+                       ) -> Generation:
+        """A writers' chat answer (never part of the story)."""
+        request = self.requests.chat(facts, history)
+        return await self._generate(request, facts.session, "ideas", sink, raw=True)
+
     async def _generate(
         self, request: ModelRequest, session: SessionRecord, purpose: str, sink: ChapterSink | None = None,
-        offline: bool = False, fallback: bool = True,
+        offline: bool = False, fallback: bool = True, raw: bool = False,
     ) -> Generation:
-        """Run the writer, extracting live prose into the sink when there is one."""
-        sink = sink or _NullSink()
+        """Run the writer, extracting live prose into the sink (or passing raw text on, with `raw`)."""
+        sink = sink or NullSink()
         prose = ProseStream()
 
         async def on_delta(delta: str) -> None:
-            text = prose.feed(delta)
+            text = delta if raw else prose.feed(delta)
             if text:
                 await sink.token(text)
 

@@ -10,7 +10,8 @@ import jinja2
 from plugin.errors import SettingsError
 from plugin.paths import PROMPTS_DIR
 
-PURPOSES = ("outline", "chapter", "final", "repair", "memory", "memory_json", "check", "rewrite", "scene", "image")
+PURPOSES = ("outline", "chapter", "final", "repair", "memory", "memory_json", "check", "rewrite", "scene", "image",
+            "premise", "writers_chat")
 
 
 class PromptBook:

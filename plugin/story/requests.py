@@ -16,7 +16,7 @@ from plugin.services.model import (
     StoryStyle,
 )
 from plugin.store.records import ChapterRecord, SessionRecord
-from plugin.story.context import PromptContext, fit_prompt
+from plugin.story.context import PromptContext, fit_prompt, messages_tokens
 from plugin.story.memory import StoryMemory
 from plugin.story.prompts import PromptBook
 from plugin.story.themes import CUSTOM_THEME_ID, Theme, ThemeBook
@@ -67,6 +67,8 @@ class Facts:
     draft: str | None = None
     problem: str | None = None  # a rules check's complaint about the last attempt
     variant: int = 0  # regenerations of this chapter so far
+    premise: str | None = None  # a prepared story's premise (writer's room)
+    question: str | None = None  # the writers' chat: what the streamer asked
 
 
 class RequestBuilder:
@@ -102,7 +104,7 @@ class RequestBuilder:
             "chapter_number": facts.number, "max_chapters": session.max_chapters,
             "chapter_words": self.chapter_words, "num_choices": session.num_choices,
             "labels": [choice_label(i) for i in range(session.num_choices)], "draft": facts.draft,
-            "problem": facts.problem, "memory_full": memory,
+            "problem": facts.problem, "memory_full": memory, "premise": facts.premise,
         }
 
         def render(ctx: PromptContext) -> tuple[dict[str, str], ...]:
@@ -120,7 +122,28 @@ class RequestBuilder:
             chapter_words=self.chapter_words, custom_theme=session.custom_theme, draft=facts.draft,
             direction=facts.direction, story_style=style, summary=memory.summary or None,
             memory=memory.to_json() if purpose == "check" else None, variant=facts.variant,
+            question=facts.question,
         )
-        max_tokens = {"repair": 300, "memory": 900, "check": 200, "scene": 120}.get(
+        max_tokens = {"repair": 300, "memory": 900, "check": 200, "scene": 120, "premise": 600, "ideas": 500}.get(
             purpose, max(400, self.chapter_words * 3))
         return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)
+
+    def chat(self, facts: Facts, history: Sequence[dict[str, str]]) -> ModelRequest:
+        """The writers' chat: the story as context, then the conversation (oldest turns dropped to fit)."""
+        session, theme = facts.session, self.theme_for(facts.session)
+        recaps = [recap(c) for c in facts.chapters]
+        memory = facts.memory or StoryMemory()
+        system = self.prompts.render("writers_chat", theme=theme, language=session.language, outline=session.outline,
+                                     summary=memory.summary or None, previous=recaps[-1] if recaps else None)
+        turns = [{"role": t["role"], "content": t["content"]} for t in history]
+        question = {"role": "user", "content": facts.question or "Give me three ideas for what could happen next."}
+        while turns and messages_tokens([{"content": system}, *turns, question]) > self.budget:
+            turns = turns[1:]
+        brief = StoryBrief(
+            purpose="ideas", theme=theme, language=session.language, seed=session.seed,
+            chapter_number=len(recaps), max_chapters=session.max_chapters, num_choices=session.num_choices,
+            outline=session.outline, chapters=tuple(recaps), custom_theme=session.custom_theme,
+            story_style=style_of(session), summary=memory.summary or None, question=facts.question,
+        )
+        return ModelRequest(messages=({"role": "system", "content": system}, *turns, question), brief=brief,
+                            max_tokens=500, temperature=0.8)
