@@ -53,6 +53,14 @@ def field(
     return value
 
 
+def path_int(request: web.Request, name: str) -> int:
+    """An integer from the URL path, e.g. a session id."""
+    try:
+        return int(request.match_info[name])
+    except ValueError:
+        raise BadRequest(f"{name.replace('_', ' ')} must be an integer", field=name) from None
+
+
 def query_int(request: web.Request, name: str, default: int | None, low: int, high: int) -> int | None:
     """An integer query parameter within bounds."""
     raw = request.query.get(name)

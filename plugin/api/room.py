@@ -7,20 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, query_int, read_json, style_field
+from plugin.api.body import field, path_int, query_int, read_json, style_field
 from plugin.errors import BadRequest
 
 routes = web.RouteTableDef()
 BASE = "/api/interactive-story"
 MAX_TASK_CHAPTERS = 30
-
-
-def _draft_id(request: web.Request) -> int:
-    """The {id} of a draft route."""
-    try:
-        return int(request.match_info["draft_id"])
-    except ValueError:
-        raise BadRequest("draft id must be an integer", field="id") from None
 
 
 @routes.get(f"{BASE}/drafts")
@@ -42,7 +34,7 @@ async def create_draft(request: web.Request) -> web.Response:
 @routes.get(f"{BASE}/drafts/{{draft_id}}")
 async def get_draft(request: web.Request) -> web.Response:
     """One prepared story."""
-    return web.json_response({"draft": await request.app[keys.ROOM].get(_draft_id(request))})
+    return web.json_response({"draft": await request.app[keys.ROOM].get(path_int(request, "draft_id"))})
 
 
 @routes.patch(f"{BASE}/drafts/{{draft_id}}")
@@ -57,7 +49,7 @@ async def edit_draft(request: web.Request) -> web.Response:
         changes["style"] = style_field(field(body, "style", dict) or {})
     if "opening" in body:
         changes["opening"] = _opening(body["opening"])
-    return web.json_response({"draft": await request.app[keys.ROOM].edit(_draft_id(request), changes)})
+    return web.json_response({"draft": await request.app[keys.ROOM].edit(path_int(request, "draft_id"), changes)})
 
 
 def _opening(raw: Any) -> dict[str, Any] | None:
@@ -79,21 +71,21 @@ async def write_step(request: web.Request) -> web.Response:
     """Write (or write again) one step of a prepared story."""
     room = request.app[keys.ROOM]
     step = request.match_info["step"]
-    draft = await getattr(room, step)(_draft_id(request))
+    draft = await getattr(room, step)(path_int(request, "draft_id"))
     return web.json_response({"draft": draft})
 
 
 @routes.post(f"{BASE}/drafts/{{draft_id}}/start")
 async def go_live(request: web.Request) -> web.Response:
     """Start the prepared story live."""
-    session = await request.app[keys.ROOM].go_live(_draft_id(request))
+    session = await request.app[keys.ROOM].go_live(path_int(request, "draft_id"))
     return web.json_response({"session": session.public()}, status=201)
 
 
 @routes.delete(f"{BASE}/drafts/{{draft_id}}")
 async def delete_draft(request: web.Request) -> web.Response:
     """Forget a prepared story."""
-    if not await request.app[keys.ROOM_STORE].delete_draft(_draft_id(request)):
+    if not await request.app[keys.ROOM_STORE].delete_draft(path_int(request, "draft_id")):
         raise BadRequest("no such prepared story", field="id")
     return web.json_response({"ok": True})
 
@@ -175,10 +167,7 @@ async def writers_chat(request: web.Request) -> web.Response:
 @routes.get(f"{BASE}/export/{{session_id}}")
 async def export(request: web.Request) -> web.Response:
     """The storybook as a download: ?format=md|html|json (html embeds the pictures)."""
-    try:
-        session_id = int(request.match_info["session_id"])
-    except ValueError:
-        raise BadRequest("session id must be an integer", field="id") from None
+    session_id = path_int(request, "session_id")
     fmt = request.query.get("format", "html")
     if fmt not in ("md", "html", "json"):
         raise BadRequest("format must be md, html or json", field="format")

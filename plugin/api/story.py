@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, query_int, read_json, style_field
+from plugin.api.body import field, path_int, query_int, read_json, style_field
 from plugin.chat.base import ChatMessage
 from plugin.errors import BadRequest, NotFound
 
@@ -89,10 +89,7 @@ async def sessions(request: web.Request) -> web.Response:
 @routes.get(f"{BASE}/session/{{session_id}}")
 async def session_detail(request: web.Request) -> web.Response:
     """One session: chapters, per-chapter votes, top voters."""
-    try:
-        session_id = int(request.match_info["session_id"])
-    except ValueError:
-        raise BadRequest("session id must be an integer", field="id") from None
+    session_id = path_int(request, "session_id")
     stories, votes = request.app[keys.STORIES], request.app[keys.VOTES]
     session = await stories.get_session(session_id)
     if session is None:
