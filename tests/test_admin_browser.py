@@ -480,3 +480,186 @@ async def test_ballots_saved_counter_follows_the_journal(serve: StartServer, bro
                                  timeout=10_000)
     assert dialogs == []
     await page.close()
+
+
+async def test_prepare_a_story_in_the_writers_room_then_go_live(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"llm.offline_words_per_s": 40, "voting.duration_s": 300})
+    page, dialogs = await open_admin(browser, server)
+    phases = page.locator("#draft-phases")
+    await expect(page.locator('#draft-theme option[value="fantasy"]')).to_be_attached(timeout=10_000)
+    await page.locator("#draft-theme").select_option("fantasy")
+    await page.locator("#draft-wishes").fill("a talking cat who knows the way")
+    await page.locator("#draft-new").click()
+    await expect(page.locator("#drafts-list .draft-item")).to_have_count(1, timeout=10_000)
+    await expect(page.locator("#draft-editor")).to_be_visible()
+    await expect(phases.locator('li[data-phase="setup"]')).to_have_class(re.compile(r"\bcurrent\b"))
+    status, body = await server.call("GET", f"{API}/drafts")
+    draft_id = body["drafts"][0]["id"]
+    assert body["drafts"][0]["wishes"] == "a talking cat who knows the way"
+
+    # The premise streams in as server-sent events; the textarea ends with the premise block.
+    async with page.expect_response(lambda r: r.url.endswith(f"{API}/stream")) as answered:
+        await page.locator("#draft-write-premise").click()
+    response = await answered.value
+    assert response.request.post_data_json == {"step": "premise", "draftId": draft_id}
+    assert response.headers["content-type"].startswith("text/event-stream")
+    premise = page.locator("#draft-premise")
+    await expect(premise).to_have_value(re.compile(r"PREMISE:"), timeout=30_000)
+    await expect(page.locator("#draft-write-premise")).to_have_text("Write again", timeout=30_000)
+    assert "event: stream" in await response.text() and "event: final" in await response.text()
+    await expect(phases.locator('li[data-phase="premise"]')).to_have_class(re.compile(r"\bcurrent\b"))
+    await expect(page.locator("#draft-title")).not_to_have_value("")
+
+    await page.locator("#draft-write-outline").click()
+    await expect(page.locator("#draft-step-outline .step-state")).to_have_text("✓ written", timeout=30_000)
+    await expect(page.locator("#draft-outline")).to_have_value(re.compile(r"^1\. ", re.M))
+    await expect(phases.locator('li[data-phase="outline"]')).to_have_class(re.compile(r"\bcurrent\b"))
+
+    # The opening is paced like a live chapter: its text grows before its title and choices arrive.
+    await page.locator("#draft-write-opening").click()
+    await page.wait_for_function("""() => {
+        const content = document.querySelector('#draft-opening-content').value;
+        return content.length > 20 && document.querySelector('#draft-opening-title').value === '';
+    }""", timeout=30_000)
+    await expect(page.locator("#draft-write-opening")).to_have_text("Writing…")
+    await expect(page.locator("#draft-write-opening")).to_have_text("Write again", timeout=60_000)
+    await expect(phases.locator('li[data-phase="opening"]')).to_have_class(re.compile(r"\bcurrent\b"))
+    choices = page.locator(".draft-choice")
+    await expect(choices).to_have_count(3)
+    await expect(choices.nth(1)).not_to_have_value("")
+    title = await page.locator("#draft-opening-title").input_value()
+    content = await page.locator("#draft-opening-content").input_value()
+    assert title and len(content) > 100
+
+    edited = "Follow the talking cat into the woods"
+    await choices.nth(1).fill(edited)
+    await expect(page.locator("#draft-status")).to_have_text("1 unsaved change")
+    await page.locator("#draft-save").click()
+    await expect(page.locator("#draft-status")).to_have_text("Saved", timeout=10_000)
+    status, body = await server.call("GET", f"{API}/drafts/{draft_id}")
+    assert body["draft"]["opening"]["choices"][1] == edited and body["draft"]["opening"]["content"] == content
+    await page.locator("#writers-room").scroll_into_view_if_needed()
+    await screenshot(page, "admin-writers-room")
+
+    overlay = await browser.new_page(viewport={"width": 1920, "height": 1080})
+    await overlay.goto(f"{server.url}/overlay")
+    await page.locator("#draft-go-live").click()
+    await expect(overlay.locator("#chapter-text")).to_contain_text(content[:30], timeout=30_000)
+    await expect(overlay.locator("#choices .choice-text").nth(1)).to_have_text(edited, timeout=60_000)
+    await expect(page.locator("#live-title")).to_have_text(title, timeout=10_000)
+    await expect(page.locator("#live-choices .live-choice").nth(1).locator(".choice-text")).to_have_text(edited)
+    await expect(page.locator('#drafts-list .draft-item[data-phase="live"]')).to_have_count(1, timeout=10_000)
+    await expect(phases.locator('li[data-phase="live"]')).to_have_class(re.compile(r"\bcurrent\b"))
+    await expect(page.locator("#draft-go-live")).to_be_disabled()
+    status, body = await server.call("GET", f"{API}/status")
+    assert body["chapter"]["content"] == content and body["voting"]["choices"][1] == edited
+    assert dialogs == []
+    await overlay.close()
+    await page.close()
+
+
+async def test_a_background_story_task_shows_progress_and_can_be_read(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock())
+    page, dialogs = await open_admin(browser, server)
+    await expect(page.locator('#task-theme option[value="comedy"]')).to_be_attached(timeout=10_000)
+    await expect(page.locator("#cache-stats")).to_contain_text("0 stories", timeout=10_000)
+    await page.locator("#task-theme").select_option("comedy")
+    await page.locator("#task-chapters").fill("2")
+    async with page.expect_response(lambda r: r.url.endswith(f"{API}/tasks/full-story")) as answered:
+        await page.locator("#task-start").click()
+    assert (await answered.value).status == 202
+    assert (await answered.value).request.post_data_json == {"theme": "comedy", "chapters": 2}
+    item = page.locator(".task-item").first
+    await expect(page.locator(".task-item")).to_have_count(1)
+    await expect(item).to_have_attribute("data-status", "done", timeout=60_000)
+    await expect(item.locator("progress")).to_have_js_property("value", 100)
+    await expect(item.locator(".task-status")).to_have_text("done")
+    await expect(item.locator(".badge-cache")).to_be_hidden()
+    await item.locator(".task-read").click()
+    await expect(page.locator("#task-reader .task-chapter")).to_have_count(2, timeout=10_000)
+    task_id = await item.get_attribute("data-id")
+    status, story = await server.call("GET", f"{API}/tasks/{task_id}/result")
+    await expect(page.locator("#task-reader .reader-title")).to_have_text(story["title"])
+    await expect(page.locator("#task-reader .task-chapter").nth(1)).to_contain_text(story["chapters"][1]["title"])
+    await expect(page.locator("#cache-stats")).to_contain_text("1 story", timeout=10_000)
+
+    # The same request again comes from the cache at once.
+    await page.locator("#task-start").click()
+    await expect(page.locator(".task-item")).to_have_count(2, timeout=10_000)
+    await expect(page.locator(".task-item").first.locator(".badge-cache")).to_be_visible()
+    await expect(page.locator(".task-item").first).to_have_attribute("data-status", "done")
+    await expect(page.locator("#cache-stats")).to_contain_text("1 hit", timeout=10_000)
+    await page.locator("#tasks").scroll_into_view_if_needed()
+    await screenshot(page, "admin-tasks")
+    await page.locator("#cache-clear").click()
+    await expect(page.locator("#cache-stats")).to_contain_text("0 stories", timeout=10_000)
+    status, stats = await server.call("GET", f"{API}/cache/stats")
+    assert stats["entries"] == 0
+    # Tasks started from this tab are still listed after a reload.
+    await page.reload()
+    await expect(page.locator(".task-item")).to_have_count(2, timeout=10_000)
+    assert dialogs == []
+    await page.close()
+
+
+async def test_the_writers_chat_answers_without_touching_the_story(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300})
+    await server.call("POST", f"{API}/start", {"theme": "mystery"})
+    page, dialogs = await open_admin(browser, server)
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    before = await page.locator("#live-text").text_content()
+    await expect(page.locator("#chat-about")).to_contain_text("About", timeout=10_000)
+    await page.locator("#chat-input").fill("what if the butler is a twin?")
+    async with page.expect_response(lambda r: r.url.endswith(f"{API}/stream")) as answered:
+        await page.locator("#chat-send").click()
+    assert (await answered.value).request.post_data_json["step"] == "chat"
+    messages = page.locator("#chat-messages li")
+    await expect(messages).to_have_count(2, timeout=20_000)
+    await expect(messages.first).to_have_attribute("data-role", "user")
+    await expect(messages.first).to_contain_text("what if the butler is a twin?")
+    reply = page.locator('#chat-messages li[data-role="assistant"]')
+    await expect(reply).to_contain_text("twin", timeout=20_000)
+    await expect(page.locator("#chat-input")).to_have_value("")
+    await page.locator("#chat-input").fill(XSS)
+    await page.locator("#chat-input").press("Enter")
+    await expect(messages).to_have_count(4, timeout=20_000)
+    await expect(messages.nth(2)).to_have_text(re.compile(re.escape(XSS)))
+    status, body = await server.call("GET", f"{API}/writers-chat")
+    assert [m["role"] for m in body["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert await page.locator("#live-text").text_content() == before  # the story did not change
+    await page.locator("#writers-chat").scroll_into_view_if_needed()
+    await screenshot(page, "admin-writers-chat")
+    await page.reload()
+    await expect(page.locator("#chat-messages li")).to_have_count(4, timeout=10_000)
+    assert await page.locator("img[src='x']").count() == 0 and dialogs == []
+    await page.close()
+
+
+async def test_the_storybook_downloads_from_history_and_live(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300})
+    status, started = await server.call("POST", f"{API}/start", {"theme": "western"})
+    page, dialogs = await open_admin(browser, server)
+    await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await page.locator("#history-refresh").click()
+    await page.locator("#history-list .history-item").first.click()
+    button = page.locator("#history-detail .export-html")
+    await expect(button).to_be_visible(timeout=10_000)
+    async with page.expect_download() as downloaded:
+        await button.click()
+    download = await downloaded.value
+    assert download.suggested_filename.startswith("storybook-") and download.suggested_filename.endswith(".html")
+    with open(await download.path(), encoding="utf-8") as handle:
+        html = handle.read()
+    status, state = await server.call("GET", f"{API}/status")
+    assert "<html" in html.lower() and state["session"]["title"] in html
+    await expect(page.locator("#toast")).to_contain_text(download.suggested_filename)
+
+    await expect(page.locator("#export-current")).to_be_visible()
+    await page.locator("#export-current-format").select_option("json")
+    async with page.expect_download() as downloaded:
+        await page.locator("#export-current").click()
+    download = await downloaded.value
+    assert download.suggested_filename.startswith(f"storybook-{started['session']['id']}")
+    assert download.suggested_filename.endswith(".json")
+    assert dialogs == []
+    await page.close()

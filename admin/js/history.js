@@ -1,6 +1,6 @@
 // History: past sessions (GET sessions); one session's chapters with vote charts, roads not taken
 // (chapters written ahead for choices that lost), earlier versions (revisions from rewrites,
-// regenerations and choice edits), director's notes, and top voters.
+// regenerations and choice edits), director's notes, top voters, and the storybook downloads.
 "use strict";
 (() => {
   const A = window.Admin;
@@ -65,6 +65,7 @@
     fill(detail,
       el("h3", { text: s.title || `${A.themeName(s.theme)} story` }),
       el("p", { class: "muted small", text: facts.join(" · ") }),
+      s.id !== undefined && s.id !== null ? A.exports.buttons(s.id) : null,
       styleLine(s.style),
       s.error ? el("p", { class: "alert alert-warn", text: `Last error: ${s.error}` }) : null,
       s.outline ? el("details", { class: "outline", data: { key: "outline" } }, el("summary", { text: "Outline" }), el("p", { class: "prose", text: s.outline })) : null,

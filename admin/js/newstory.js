@@ -77,6 +77,7 @@
       description: "Describe your own world and tone.", palette: ["#24283b", "#9ece6a", "#7aa2f7"] }));
     fill(cards, nodes);
     loaded = true;
+    A.bus.emit("themes:loaded", [...themes.values()]);
     select(selected && (themes.has(selected) || selected === "custom") ? selected : (themes.keys().next().value || "custom"));
     A.live.render();  // session line shows theme names now
   }
@@ -134,6 +135,30 @@
   }
   styleBox.addEventListener("input", renderStyleCount);
   styleBox.addEventListener("change", renderStyleCount);
+
+  /**
+   * The same optional style fields for another form (Writer's room, background tasks): a copy of
+   * this section's grid with its ids prefixed ("start-tone" -> "draft-tone"), read with readStyle().
+   */
+  A.styleFields = (prefix) => {
+    const copy = styleBox.querySelector(".style-fields").cloneNode(true);
+    for (const node of copy.querySelectorAll("[id]")) node.id = node.id.replace(/^start-/, `${prefix}-`);
+    for (const node of copy.querySelectorAll("label[for]")) node.htmlFor = node.htmlFor.replace(/^start-/, `${prefix}-`);
+    for (const node of copy.querySelectorAll("[data-style]")) node.value = "";
+    return copy;
+  };
+  /** The style fields filled in under a container ({} when none). */
+  A.readStyle = (container) => {
+    const style = {};
+    for (const input of container.querySelectorAll("[data-style]")) {
+      const v = input.value.trim();
+      if (v) style[input.dataset.style] = v;
+    }
+    return style;
+  };
+  /** Theme options for a <select>: every theme, then "Custom…". */
+  A.themeOptions = (list) => [...list.map((t) => A.el("option", { value: t.id, text: `${t.emoji || "📖"} ${t.name || t.id}` })),
+    A.el("option", { value: "custom", text: "✍️ Custom…" })];
 
   A.bus.on("live:changed", renderHint);
   A.bus.on("auth:signed-in", () => { load().catch(() => {}); });
