@@ -440,6 +440,9 @@ async def test_chapters_written_ahead_are_marked_and_the_roads_not_taken_are_in_
     status, _ = await server.call("POST", f"{API}/next-chapter", {})
     assert status == 200
     await expect(page.locator("#live-session")).to_contain_text("chapter 2 of", timeout=60_000)
+    # Chapter 2's vote is open and its own branches are written: the open story stops changing.
+    await expect(choices.nth(2).locator(".count")).to_have_text("0", timeout=60_000)
+    await expect(ready).to_have_count(3, timeout=60_000)
     status, body = await server.call("GET", f"{API}/session/{started['session']['id']}")
     lost = [r for r in body["roadsNotTaken"] if r["chapterNumber"] == 2]
     assert sorted(r["choiceIndex"] for r in lost) == [0, 1]

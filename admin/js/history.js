@@ -9,6 +9,7 @@
   const STATES = { ended: "ended", error: "error", voting: "live", writing: "live", outlining: "live", waiting: "live", final: "live" };
   const REASONS = { rewrite: "Passage rewritten", regenerate: "Chapter regenerated", "choice-edit": "Choice edited" };
   let selectedId = null;
+  let shownJson = "";  // the open story as last drawn: a refresh that changes nothing redraws nothing
 
   function themeLabel(s) {
     if (s.theme === "custom") return s.customTheme ? `Custom: ${s.customTheme}` : "Custom";
@@ -47,6 +48,9 @@
       fill(detail, el("p", { class: "muted", text: `Story #${id} could not be loaded: ${err.message}` }));
       throw err;
     }
+    const json = JSON.stringify(data);
+    if (refreshing && json === shownJson) return;
+    shownJson = json;
     render(data);
     for (const d of detail.querySelectorAll("details[data-key]")) if (keep.has(d.dataset.key)) d.open = true;
   }
