@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from plugin.clock import SystemClock
 from tests.conftest import StartServer
@@ -48,6 +49,8 @@ async def open_overlay(browser: Browser, server: Running, query: str = "", width
     page.on("request", lambda request: requests.append(request.url))
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), asyncio.ensure_future(dialog.dismiss())))
     await page.goto(f"{server.url}/overlay{query}")
+    # connected before anything starts: narration lines are live events, not part of story:state
+    await expect(page.locator("body")).to_have_attribute("data-connected", "true", timeout=10_000)
     return page, requests, dialogs
 
 
@@ -72,7 +75,8 @@ async def send_votes(server: Running, *votes: tuple[str, str, str]) -> None:
 async def test_screens_stream_vote_and_end_with_no_outside_requests(serve: StartServer, browser: Browser) -> None:
     server = await serve(SystemClock(), **{"llm.offline_words_per_s": 40, "voting.duration_s": 120,
                                            "story.max_chapters": 2})
-    page, requests, _ = await open_overlay(browser, server)
+    # text as it streams (narration=text): a narrated final chapter would hold "The End" until it is read
+    page, requests, _ = await open_overlay(browser, server, "?narration=text")
     await expect(page.locator("body")).to_have_attribute("data-screen", "waiting")
     await screenshot(page, "overlay-waiting")
     await server.call("POST", f"{API}/start", {"theme": "cyberpunk"})
@@ -149,7 +153,184 @@ async def test_portrait_layout_keeps_everything_inside_1080x1920(serve: StartSer
     await send_votes(server, *[(f"u{i}", f"Viewer number {i} with a long name", f"!{'abcdef'[i % 6]}") for i in range(12)])
     await expect(page.locator("#choices .choice")).to_have_count(6)
     await expect(page.locator("#total-votes")).to_contain_text("12")
+    await expect(page.locator("#image-frame")).to_have_attribute("data-state", "ready", timeout=20_000)
+    await expect(page.locator("#chapter-image")).to_be_visible()
     outside = await page.evaluate(VISIBLE_OUTSIDE_VIEWPORT)
     await screenshot(page, "overlay-portrait-voting")
     assert outside == []
     await page.close()
+
+
+# ---- narration and pictures ------------------------------------------------------------------------
+
+NARRATED = {"tts.speed": 2.0, "story.chapter_words": 60, "voting.duration_s": 300}
+PLAYED = "() => window.__overlay.narration.played"
+VOTE_CALL_PLAYED = "n => window.__overlay.narration.played.some(p => p.chapterNumber === n && p.kind === 'vote-call')"
+
+
+async def narrated_story(server: Running, page: Page, theme: str = "fantasy") -> tuple[int, list[dict[str, Any]]]:
+    """Start a story, wait until the overlay has narrated chapter 1 and its vote call; returns the
+    chapter's line count (from the server's events) and the overlay's played list."""
+    client, seen = await connect_socket(server.url)
+    try:
+        status, body = await server.call("POST", f"{API}/start", {"theme": theme})
+        assert status == 201, body
+        first = await seen.wait_for("story:narration", lambda n: n["chapterNumber"] == 1 and n["kind"] == "chapter",
+                                    timeout=30)
+        await seen.wait_for("story:narration", lambda n: n["kind"] == "vote-call", timeout=30)
+    finally:
+        await client.disconnect()
+    await wait_or_explain(page, VOTE_CALL_PLAYED, 1, 90_000)
+    return first["total"], await page.evaluate(PLAYED)
+
+
+async def wait_or_explain(page: Page, condition: str, arg: Any = None, timeout: float = 60_000) -> None:
+    """page.wait_for_function, failing with what the overlay's narration was doing."""
+    try:
+        await page.wait_for_function(condition, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        seen = await page.evaluate("() => JSON.stringify({screen: window.__overlay.screen,"
+                                   " narration: window.__overlay.narration,"
+                                   " text: document.getElementById('chapter-text').textContent})")
+        raise AssertionError(f"timed out waiting for {condition}; overlay: {seen}") from None
+
+
+def chapter_lines(played: list[dict[str, Any]], number: int = 1) -> list[dict[str, Any]]:
+    return [p for p in played if p["chapterNumber"] == number and p["kind"] == "chapter"]
+
+
+async def test_narration_plays_each_line_in_order_then_the_vote_call(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **NARRATED)
+    page, requests, _ = await open_overlay(browser, server)
+    # full mode: the spoken line is picked out of the chapter text while it plays
+    spoken_in_step = asyncio.create_task(page.wait_for_function("""() => {
+      const p = window.__overlay.narration.playing;
+      const s = document.querySelector('#chapter-text .spoken');
+      return p && p.kind === 'chapter' && p.audio && s && s.textContent === p.text.trim()
+        && document.getElementById('chapter-text').classList.contains('narrating');
+    }""", timeout=60_000))
+    total, played = await narrated_story(server, page)
+    await spoken_in_step
+    lines = chapter_lines(played)
+    assert total >= 2
+    assert [p["index"] for p in lines] == list(range(total))  # every line once, strictly in order
+    assert all(p["audio"] for p in lines), played  # the voice really played (headless: silently)
+    vote_call = next(i for i, p in enumerate(played) if p["kind"] == "vote-call")
+    assert vote_call > max(played.index(p) for p in lines)  # the vote call comes after the chapter
+    assert played[vote_call]["audio"] is True
+    audio = [url for url in requests if "/audio/" in url]
+    assert audio and all(url.startswith(f"{server.url}{API}/audio/") for url in audio)
+    # once the chapter is read, nothing is dimmed any more
+    await expect(page.locator("#chapter-text")).not_to_have_class("narrating")
+    await screenshot(page, "overlay-narrated")
+    await page.close()
+
+
+async def test_chapter_picture_fades_in_from_this_server(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{"voting.duration_s": 300})
+    page, requests, _ = await open_overlay(browser, server, "?narration=off")
+    await start_and_wait_for_vote(server)
+    frame, picture = page.locator("#image-frame"), page.locator("#chapter-image")
+    await expect(frame).to_have_attribute("data-state", "ready", timeout=20_000)
+    await expect(picture).to_be_visible()
+    assert (await picture.get_attribute("src") or "").startswith(f"{server.url}{API}/image/")
+    assert await picture.evaluate("img => img.complete && img.naturalWidth") > 0
+    box = await frame.bounding_box()
+    assert box and abs(box["width"] / box["height"] - 16 / 9) < 0.05  # the picture's own shape: no crop
+    text_left = (await page.locator("#chapter-text").bounding_box() or {})["x"]
+    assert text_left >= box["x"] + box["width"]  # beside the text, never over it
+    await screenshot(page, "overlay-picture")
+    # a reload restores it from story:state
+    await page.reload()
+    await expect(frame).to_have_attribute("data-state", "ready", timeout=10_000)
+    assert [u for u in requests if not u.startswith(server.url) and not u.startswith("data:")] == []
+    await page.close()
+
+
+async def test_failed_picture_keeps_the_layout(serve: StartServer, browser: Browser) -> None:
+    async with FakeOpenAI(api_key="k") as fake:
+        fake.script_images(*[Reply(status=500)] * 3)
+        server = await serve(SystemClock(), **{"images.base_url": fake.base_url, "images.api_key": "k",
+                                               "voting.duration_s": 300})
+        page, _, _ = await open_overlay(browser, server, "?narration=text")
+        client, seen = await connect_socket(server.url)
+        try:
+            await server.call("POST", f"{API}/start", {"theme": "horror"})
+            await seen.wait_for("story:image-failed", timeout=30)
+        finally:
+            await client.disconnect()
+        frame = page.locator("#image-frame")
+        await expect(frame).to_have_attribute("data-state", "failed", timeout=10_000)
+        await expect(frame).to_be_visible()  # the reserved place stays: the text does not jump
+        await expect(page.locator("#chapter-image")).to_be_hidden()  # and there is no broken-image icon
+        box = await frame.bounding_box()
+        text = await page.locator("#chapter-text").bounding_box()
+        assert box and text and text["x"] >= box["x"] + box["width"] and box["height"] > 100
+        await page.close()
+
+
+async def test_narration_without_speech_is_paced_in_order(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{**NARRATED, "tts.provider": "off", "tts.reading_wpm": 400})
+    page, requests, _ = await open_overlay(browser, server)
+    total, played = await narrated_story(server, page)
+    lines = chapter_lines(played)
+    assert [p["index"] for p in lines] == list(range(total))
+    assert not any(p["audio"] for p in played)  # paced: shown for their reading time, no sound
+    assert not [url for url in requests if "/audio/" in url]
+    await page.close()
+
+
+async def test_sentence_mode_shows_the_line_being_narrated(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **NARRATED)
+    page, _, _ = await open_overlay(browser, server, "?mode=sentence")
+    status, body = await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+    assert status == 201, body
+    # a line before the last one: the streamed text would show the chapter's last sentence instead
+    await wait_or_explain(page, """() => {
+      const p = window.__overlay.narration.playing;
+      return p && p.kind === 'chapter' && p.index < p.total - 1
+        && document.getElementById('chapter-text').textContent === p.text.trim();
+    }""")
+    await screenshot(page, "overlay-sentence-narrated")
+    await page.close()
+
+
+async def test_narration_queue_orders_lines_and_names_the_speaker(serve: StartServer, browser: Browser) -> None:
+    """Lines fed straight to the overlay's socket handler: early ones wait, speakers are shown as text."""
+    server = await serve(SystemClock())
+    page, _, dialogs = await open_overlay(browser, server, "?narration=off")
+    quiet, _, _ = await open_overlay(browser, server, "?narration=text")
+    content = 'Mara stepped forward. "Stay close," she said. The door opened.'
+    state = {"state": "waiting", "session": {"id": 42, "title": "Test"}, "chapter": {
+        "chapterNumber": 1, "title": "The Door", "content": content, "choices": [], "streaming": False}}
+    texts = ["Mara stepped forward.", '"Stay close,"', "she said.", "The door opened."]
+    lines = [{"chapterNumber": 1, "index": i, "total": 4, "text": t, "audioUrl": None, "durationMs": 700,
+              "voice": None, "speaker": XSS if i == 1 else None, "kind": "chapter", "volume": 1}
+             for i, t in enumerate(texts)]
+    call = {"chapterNumber": 1, "index": 0, "total": 1, "text": "Vote now!", "audioUrl": None, "durationMs": 300,
+            "voice": None, "speaker": None, "kind": "vote-call", "volume": 1}
+    feed = """([state, events]) => {
+      const s = window.__overlay.socket;
+      s.listeners('story:state')[0]({...state, chapter: {...state.chapter, content: '', streaming: true}});
+      s.listeners('story:chapter-ready')[0]({sessionId: state.session.id, ...state.chapter});
+      for (const e of events) s.listeners('story:narration')[0](e);
+    }"""
+    await expect(page.locator("body")).to_have_attribute("data-connected", "true")
+    await expect(quiet.locator("body")).to_have_attribute("data-connected", "true")
+    events = [call, lines[2], lines[0], lines[3], lines[1]]  # out of order, the vote call first
+    await page.evaluate(feed, [state, events])
+    await quiet.evaluate(feed, [state, events])
+    await expect(page.locator("#speaker-tag")).to_have_text(XSS, timeout=5_000)
+    await expect(page.locator("#speaker-tag")).to_have_class("speaker on")
+    await expect(page.locator("#chapter-text .spoken")).to_have_text('"Stay close,"')
+    await screenshot(page, "overlay-speaker")
+    await wait_or_explain(page, VOTE_CALL_PLAYED, 1, 10_000)
+    played = await page.evaluate(PLAYED)
+    assert [(p["kind"], p["index"]) for p in played] == [("chapter", 0), ("chapter", 1), ("chapter", 2),
+                                                         ("chapter", 3), ("vote-call", 0)]
+    await expect(page.locator("#speaker-tag")).not_to_have_class("speaker on")
+    assert await page.locator("img[src='x']").count() == 0 and dialogs == []
+    await expect(quiet.locator("#chapter-text")).to_have_text(content)  # narration=text: the text as is
+    assert await quiet.evaluate(PLAYED) == [] and await quiet.locator("#chapter-text .spoken").text_content() == ""
+    await page.close()
+    await quiet.close()

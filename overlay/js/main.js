@@ -3,17 +3,19 @@
 // story:state, which fully restores the screen.
 
 import { readParams, applyParams } from "./params.js";
-import { createStore, applyState, applyEvent, chooseScreen, setScreen } from "./state.js";
+import { createStore, applyState, applyEvent, chooseScreen, setScreen, int, isObj } from "./state.js";
 import { createTextView } from "./text.js";
 import { createVotes } from "./votes.js";
 import { createTheme } from "./theme.js";
 import { createScreens } from "./screens.js";
+import { createNarration } from "./narration.js";
 import { startCountdown } from "./countdown.js";
 import { $ } from "./dom.js";
 
 const EVENTS = [
   "story:generation-started", "story:chapter-token", "story:chapter-reset", "story:chapter-ready",
   "story:voting-started", "story:vote-update", "story:voting-ended", "story:ended", "story:image-updated",
+  "story:image-failed", "story:chapter-updated", "story:narration",
 ];
 
 const cfg = readParams(window.location.search);
@@ -23,10 +25,32 @@ const store = createStore(cfg.holdMs);
 const debug = { state: store, screen: store.screen, config: cfg, lastState: null };
 window.__overlay = debug;
 
+/** The vote on chapter n is over (or a later chapter is on): its vote call is no longer wanted. */
+function voteClosed(n) {
+  const r = store.lastResult;
+  if (isObj(r) && int(r.chapterNumber) >= n) return true;
+  if (store.chapter && store.chapter.chapterNumber > n) return true;
+  return Boolean(store.voting) && store.voting.chapterNumber > n;
+}
+
+/** Does the story panel show chapter n now (so its narration may play)? */
+function onScreen(n) {
+  const ch = store.chapter;
+  const screen = store.screen;
+  if (screen === "ended") return true; // the final chapter's last lines
+  if (!ch || ch.chapterNumber !== n || ch.streaming) return false;
+  if (screen === "chapter" || screen === "voting") return true;
+  return screen === "result" && isObj(store.lastResult) && int(store.lastResult.chapterNumber) === n;
+}
+
+const narration = createNarration({ mode: cfg.narration, volume: cfg.volume, voteClosed, onScreen,
+  onChange: () => schedule() });
+Object.defineProperty(debug, "narration", { enumerable: true, get: () => narration.snapshot() });
+
 const textView = createTextView($("chapter-text"), cfg.mode);
 const votes = createVotes();
 const theme = createTheme(cfg);
-const screens = createScreens({ store, textView, votes, theme });
+const screens = createScreens({ store, textView, votes, theme, narration });
 theme.use(null);
 
 /** Scale the fixed design canvas to fit the viewport exactly (centred, never cropped). */
@@ -56,11 +80,13 @@ function afterLayout() {
 
 function render() {
   try {
+    store.narrating = Boolean(store.chapter) && narration.busy(store.chapter.chapterNumber);
     const { screen, recheckInMs } = chooseScreen(store);
     setScreen(store, screen);
     screens.draw(screen);
     countdown.tick();
     debug.screen = screen;
+    narration.poke();
     clearTimeout(recheck);
     if (recheckInMs > 0) recheck = setTimeout(schedule, recheckInMs);
     if (screen !== lastScreen) {
@@ -83,15 +109,38 @@ function schedule() {
   });
 }
 
+/** Keep the narration queue in step with the story: new story, new chapter, closed vote. */
+function steerNarration(name, payload, applied, sessionBefore) {
+  if (store.sessionId !== sessionBefore && sessionBefore !== null) narration.reset();
+  if (name === "story:state") {
+    if (store.chapter) narration.chapterShown(store.chapter.chapterNumber);
+  } else if (!applied || !isObj(payload)) {
+    return;
+  } else if (name === "story:generation-started" && store.generation && store.generation.purpose !== "outline") {
+    narration.newChapter(int(payload.chapterNumber));
+  } else if (name === "story:chapter-ready") {
+    narration.chapterReady(int(payload.chapterNumber));
+  } else if (name === "story:voting-ended") {
+    narration.voteClosed(int(payload.chapterNumber));
+  }
+}
+
 function handle(name, payload) {
   try {
+    if (name === "story:narration") {
+      narration.push(payload);
+      return; // the queue redraws when what is spoken changes
+    }
+    const sessionBefore = store.sessionId;
+    let applied = true;
     if (name === "story:state") {
       debug.lastState = payload;
       applyState(store, payload);
       theme.use(store.session && store.session.theme);
     } else {
-      applyEvent(store, name, payload);
+      applied = applyEvent(store, name, payload);
     }
+    steerNarration(name, payload, applied, sessionBefore);
   } catch (err) {
     console.error(`overlay: bad ${name} payload`, err, payload);
   }
@@ -108,7 +157,6 @@ function connect() {
   for (const name of EVENTS) socket.on(name, (payload) => handle(name, payload));
   // Failures are for the streamer's panel, never for viewers: log only, keep the screen.
   socket.on("story:error", (e) => console.warn("overlay: story error", e));
-  socket.on("story:image-failed", (e) => console.warn("overlay: image failed", e));
   socket.on("connect", () => { document.body.dataset.connected = "true"; });
   socket.on("disconnect", (reason) => {
     document.body.dataset.connected = "false";

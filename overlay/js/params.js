@@ -6,6 +6,7 @@ const LAYOUTS = ["landscape", "portrait"];
 const POSITIONS = ["bottom", "top", "center", "left", "right"];
 const MODES = ["full", "sentence", "scroll"];
 const VOTING = ["bottom", "side"];
+const NARRATION = ["on", "off", "text"];
 const COLOR_CHARS = /^[#a-zA-Z0-9(),.%\s/+-]{1,64}$/;
 const FONT_CHARS = /^[a-zA-Z0-9 ,'"-]{1,120}$/;
 
@@ -66,6 +67,8 @@ export function readParams(search) {
     position: pick(q.get("position"), POSITIONS) || "bottom",
     mode: pick(q.get("mode"), MODES) || "full",
     holdMs: (hold ?? 6) * 1000,
+    narration: pick(q.get("narration"), NARRATION) || "on",
+    volume: number(q.get("volume"), 0, 1) ?? 1,
     width: layout === "portrait" ? 1080 : 1920,
     height: layout === "portrait" ? 1920 : 1080,
   };
@@ -79,6 +82,7 @@ export function applyParams(cfg, doc = document) {
   body.dataset.voting = cfg.voting;
   body.dataset.position = cfg.position;
   body.dataset.mode = cfg.mode;
+  body.dataset.narration = cfg.narration;
   root.style.setProperty("--s", String(cfg.scale));
   root.style.setProperty("--W", `${cfg.width}px`);
   root.style.setProperty("--H", `${cfg.height}px`);

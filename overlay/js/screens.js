@@ -17,18 +17,38 @@ export function safeImageUrl(url) {
   return null;
 }
 
-export function createScreens({ store, textView, votes, theme }) {
+/** "1280x720" -> "1280 / 720" (a CSS aspect ratio), or null. */
+export function aspectRatio(size) {
+  const m = /^\s*(\d{2,5})\s*[x×]\s*(\d{2,5})\s*$/i.exec(typeof size === "string" ? size : "");
+  if (!m) return null;
+  const w = Number(m[1]);
+  const h = Number(m[2]);
+  return w > 0 && h > 0 && w / h > 0.3 && w / h < 4 ? `${w} / ${h}` : null;
+}
+
+export function createScreens({ store, textView, votes, theme, narration = null }) {
   const image = $("chapter-image");
   const frame = $("image-frame");
-  let imageWanted = null;
+  const speakerTag = $("speaker-tag");
+  let imageWanted = null; // URL the <img> is loading or showing
+  let imageLoaded = null; // URL that loaded
+  let imageBroken = null; // URL that failed to load
   let drawnChapter = null; // "session:number" of the chapter the story panel shows
+  let ratio = null;
 
+  // The frame keeps its place and size whatever happens to the picture: it shows a soft placeholder
+  // until the picture has loaded, then the picture fades in over it; a failure leaves the placeholder.
   image.addEventListener("load", () => {
-    if (image.getAttribute("src") === imageWanted) frame.hidden = false;
+    if (image.getAttribute("src") !== imageWanted) return;
+    imageLoaded = imageWanted;
+    image.hidden = false;
+    frame.dataset.state = "ready";
   });
   image.addEventListener("error", () => {
-    frame.hidden = true;
-    image.hidden = true;
+    if (image.getAttribute("src") !== imageWanted) return;
+    imageBroken = imageWanted;
+    image.hidden = true; // never a broken-image icon
+    frame.dataset.state = "failed";
   });
 
   function storyTitle() {
@@ -59,19 +79,44 @@ export function createScreens({ store, textView, votes, theme }) {
     setText($("gen-sub"), w.parent ? `Chosen: ${w.parent}` : storyTitle());
   }
 
+  /** Pictures are made for chapters (the server said so in story:state.media). */
+  function picturesExpected() {
+    const provider = store.media && store.media.images;
+    return typeof provider === "string" && provider !== "" && provider !== "off";
+  }
+
   function drawImage(ch) {
-    const url = ch ? safeImageUrl(store.images.get(ch.chapterNumber)) : null;
-    if (url === imageWanted) return;
-    imageWanted = url;
-    if (!url) {
-      frame.hidden = true;
-      image.hidden = true;
-      image.removeAttribute("src");
-      return;
+    const want = aspectRatio(store.media && store.media.imageSize);
+    if (want !== ratio) {
+      ratio = want;
+      if (want) frame.style.setProperty("--img-ratio", want);
+      else frame.style.removeProperty("--img-ratio");
     }
-    image.hidden = false;
-    frame.hidden = false;
-    image.setAttribute("src", url);
+    const url = ch ? safeImageUrl(store.images.get(ch.chapterNumber)) : null;
+    const failed = Boolean(ch) && store.imageFailed.has(ch.chapterNumber);
+    if (url !== imageWanted) {
+      imageWanted = url;
+      imageLoaded = null;
+      imageBroken = null;
+      image.hidden = true; // hidden (and transparent) until it has loaded: then it fades in
+      if (url) image.setAttribute("src", url);
+      else image.removeAttribute("src");
+    }
+    let state;
+    if (url) state = imageLoaded === url ? "ready" : imageBroken === url ? "failed" : "loading";
+    else if (failed) state = "failed";
+    else state = ch && picturesExpected() ? "waiting" : "none";
+    // the frame is reserved from the start of the chapter when pictures are on, so the text never
+    // moves when the picture arrives; with pictures off it only appears for a picture that exists
+    const hidden = state === "none";
+    if (frame.hidden !== hidden) frame.hidden = hidden;
+    if (frame.dataset.state !== state) frame.dataset.state = state;
+  }
+
+  function drawSpeaker(line) {
+    const who = line && line.speaking && line.speaker ? line.speaker : "";
+    if (who) setText(speakerTag, who); // keep the old name while it fades out
+    speakerTag.classList.toggle("on", Boolean(who));
   }
 
   function drawChapter() {
@@ -83,9 +128,12 @@ export function createScreens({ store, textView, votes, theme }) {
     if (ch.isFinal) parts.push("Final chapter");
     if (ch.parentChoice) parts.push(`You chose: ${ch.parentChoice}`);
     setText($("story-kicker"), parts.join(" · "));
+    $("story-head-row").classList.toggle("no-kicker", parts.length === 0);
     drawImage(ch);
     drawnChapter = `${store.sessionId}:${ch.chapterNumber}`;
-    textView.show(drawnChapter, ch.content, ch.streaming);
+    const line = narration && !ch.streaming ? narration.line(ch.chapterNumber) : null;
+    textView.show(drawnChapter, ch.content, ch.streaming, line);
+    drawSpeaker(line);
   }
 
   function drawRecap() {

@@ -26,6 +26,8 @@ export function createStore(holdMs) {
     error: null,
     generation: null, // {purpose, chapterNumber, isFinal, parentChoice}
     images: new Map(), // chapterNumber -> same-origin URL
+    imageFailed: new Set(), // chapterNumbers whose picture failed (the frame keeps its place)
+    media: { images: null, imageSize: null }, // from story:state.media: picture provider ("off", ...) and "WxH"
     sessionId: null,
     // presentation timing
     screen: "waiting",
@@ -33,6 +35,7 @@ export function createStore(holdMs) {
     resultUntil: 0,
     finalPending: false, // the final chapter arrived live: it gets its time on screen before "The End"
     finalReadyAt: 0,
+    narrating: false, // the chapter on screen is still being read aloud (main.js keeps this current)
   };
 }
 
@@ -69,13 +72,29 @@ function votingFrom(raw, serverTime, now) {
 
 function noteSession(store, id) {
   if (id === undefined || id === null) return;
-  if (store.sessionId !== null && store.sessionId !== id) store.images.clear();
+  if (store.sessionId !== null && store.sessionId !== id) {
+    store.images.clear();
+    store.imageFailed.clear();
+  }
   store.sessionId = id;
 }
 
 function syncOffset(store, serverTime) {
   if (num(serverTime) !== null) store.offset = serverTime - Date.now();
 }
+
+/** A chapter payload's picture: its URL, or that it failed. */
+function notePicture(store, n, raw) {
+  const url = raw.imageUrl || raw.image;
+  if (typeof url === "string" && url) {
+    store.images.set(n, url);
+    store.imageFailed.delete(n);
+  } else if (raw.imageStatus === "failed") store.imageFailed.add(n);
+}
+
+/** An event about another story than the one shown? */
+const otherSession = (store, e) => e.sessionId !== undefined && e.sessionId !== null && store.sessionId !== null
+  && e.sessionId !== store.sessionId;
 
 /** story:state: replace the picture (presentation timers stay, so a hold is not cut short). */
 export function applyState(store, s) {
@@ -92,8 +111,10 @@ export function applyState(store, s) {
   if (store.voting) store.lastChoices = store.voting.choices;
   store.recap = isObj(s.recap) ? s.recap : null;
   store.error = isObj(s.error) ? s.error : null;
-  const imageUrl = isObj(s.chapter) ? s.chapter.imageUrl || s.chapter.image : null;
-  if (store.chapter && typeof imageUrl === "string") store.images.set(store.chapter.chapterNumber, imageUrl);
+  if (store.chapter && isObj(s.chapter)) notePicture(store, store.chapter.chapterNumber, s.chapter);
+  if (isObj(s.media) && isObj(s.media.images)) {
+    store.media = { images: str(s.media.images.provider) || null, imageSize: str(s.media.images.size) || null };
+  }
   if (!["outlining", "writing", "final"].includes(store.state)) store.generation = null;
   if (store.state !== "final" && store.state !== "ended") store.finalPending = false;
 }
@@ -135,6 +156,7 @@ export function applyEvent(store, name, e) {
       if (store.chapter && ch.chapterNumber < store.chapter.chapterNumber) return false;
       store.chapter = ch;
       store.generation = null;
+      notePicture(store, ch.chapterNumber, e);
       if (ch.isFinal && store.holdMs > 0) {
         store.finalPending = true;
         store.finalReadyAt = now;
@@ -180,9 +202,28 @@ export function applyEvent(store, name, e) {
       if (store.chapter) store.chapter.streaming = false;
       return true;
     }
+    case "story:chapter-updated": {
+      // a passage rewritten, a choice edited or a new picture: patch the chapter on screen
+      if (otherSession(store, e)) return false;
+      const n = int(e.chapterNumber);
+      notePicture(store, n, e);
+      const ch = store.chapter;
+      if (!ch || ch.chapterNumber !== n || ch.streaming) return true;
+      if (typeof e.title === "string") ch.title = e.title;
+      if (typeof e.content === "string" && e.content) ch.content = e.content;
+      if (Array.isArray(e.choices) && e.choices.length) ch.choices = e.choices.map(str);
+      return true;
+    }
     case "story:image-updated": {
-      if (typeof e.url !== "string" || !e.url) return false;
+      if (typeof e.url !== "string" || !e.url || otherSession(store, e)) return false;
       store.images.set(int(e.chapterNumber), e.url);
+      store.imageFailed.delete(int(e.chapterNumber));
+      return true;
+    }
+    case "story:image-failed": {
+      if (otherSession(store, e)) return false;
+      const n = int(e.chapterNumber);
+      if (!store.images.has(n)) store.imageFailed.add(n); // a failed redo keeps the picture we have
       return true;
     }
     default:
@@ -247,6 +288,7 @@ export function chooseScreen(store, now = Date.now()) {
     if (current === "chapter") {
       const until = Math.max(store.screenSince, store.finalReadyAt) + Math.min(2 * store.holdMs, 30000);
       if (now < until) return { screen: current, recheckInMs: until - now + 20 };
+      if (store.narrating) return { screen: current, recheckInMs: 1000 }; // let the narrator finish the story
       store.finalPending = false;
     } else {
       want = "chapter"; // show the final chapter first (after any result or writing hold)
