@@ -50,7 +50,8 @@ async def regenerate_image(request: web.Request) -> web.Response:
 async def voices(request: web.Request) -> web.Response:
     """Voices of the speech provider in use, and the voice of each character in the current story."""
     speech = request.app[keys.SPEECH]
-    session = request.app[keys.COORDINATOR].session
+    live = request.app[keys.COORDINATOR].session
+    session = await request.app[keys.STORIES].get_session(live.id) if live else None  # narration adds voices
     return web.json_response({"provider": speech.status(), "voices": speech.voices(),
                               "characters": session.voices if session else {}})
 

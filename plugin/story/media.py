@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from plugin import events
+from plugin.clock import Clock
 from plugin.errors import StoryError
 from plugin.services.images import ImageService
 from plugin.services.speech import SpeechService
@@ -33,11 +34,13 @@ class MediaDirector:
     """Owns the picture and narration tasks of the current story."""
 
     def __init__(self, *, images: ImageService, speech: SpeechService, engine: StoryEngine, stories: StoryRepo,
-                 keeper: MemoryKeeper, prompts: PromptBook, vote_calls: dict[str, str], emit: Emit) -> None:
+                 keeper: MemoryKeeper, prompts: PromptBook, vote_calls: dict[str, str], emit: Emit,
+                 clock: Clock) -> None:
         self.images, self.speech, self.engine, self.stories, self.keeper = images, speech, engine, stories, keeper
-        self.prompts, self.vote_calls, self.emit = prompts, vote_calls, emit
+        self.prompts, self.vote_calls, self.emit, self.clock = prompts, vote_calls, emit, clock
         self._tasks: set[asyncio.Task[Any]] = set()
         self._narration: asyncio.Task[None] | None = None
+        self._said: list[dict[str, Any]] = []  # the current chapter's narration lines, for overlays that join late
         self._prefetch = asyncio.Semaphore(PREFETCH_CONCURRENCY)
         self._streamed = ""
         self.on_picture: Callable[[int, int, str], None] | None = None  # (session, chapter, url): keep state true
@@ -81,6 +84,7 @@ class MediaDirector:
         self._spawn(self.picture(session, chapter, memory))
         if self._narration is not None:
             self._narration.cancel()  # a new chapter: stop reading the old one
+        self._said = []
         self._narration = self._spawn(self.narrate(session, chapter, memory))
 
     def regenerate_picture(self, session: SessionRecord, chapter: ChapterRecord, memory: StoryMemory,
@@ -135,10 +139,12 @@ class MediaDirector:
         lines = plan_lines(chapter.content, memory.characters)
         language = self._language(session)
         narrator = self.speech.narrator(language) if self.speech.choice().kind != "off" else ""
-        voices = session.voices
+        stored = await self.stories.get_session(session.id)  # voices given in earlier chapters or by the streamer
+        known = stored.voices if stored else session.voices
+        voices = known
         if self.speech.choice().kind != "off":
-            voices = assign_voices(lines, session.voices, self.speech.character_pool(language))
-            if voices != session.voices:
+            voices = assign_voices(lines, known, self.speech.character_pool(language))
+            if voices != known:
                 await self.stories.set_voices(session.id, voices)
         for index, line in enumerate(lines):
             voice = voices.get(line.speaker or "", narrator) if line.speaker else narrator
@@ -168,12 +174,14 @@ class MediaDirector:
                 log.warning("narration line failed, the overlay paces it instead: %s", exc.message)
         words = max(1, len(re.findall(r"\w+", line.text)))
         paced_ms = int(words / self.speech.settings().tts.reading_wpm * 60_000)
-        await self.emit(events.NARRATION, {
+        said = {
             "chapterNumber": chapter_number, "index": index, "total": total, "text": line.text,
             "audioUrl": clip.url if clip else None, "durationMs": clip.duration_ms if clip else paced_ms,
             "voice": voice or None, "speaker": line.speaker, "kind": kind,
-            "volume": self.speech.settings().tts.volume,
-        })
+            "volume": self.speech.settings().tts.volume, "sentAt": int(self.clock.now() * 1000),
+        }
+        self._said.append(said)
+        await self.emit(events.NARRATION, said)
 
     def _language(self, session: SessionRecord) -> str:
         """The story language's code (English when unknown)."""
@@ -183,6 +191,10 @@ class MediaDirector:
     def status(self) -> dict[str, Any]:
         """Picture and voice providers, for status."""
         return {"images": self.images.status(), "tts": self.speech.status()}
+
+    def narration_state(self) -> dict[str, Any]:
+        """story:state's narration: the lines sent so far for the chapter on screen (a reload resumes them)."""
+        return {"lines": list(self._said)}
 
     async def shutdown(self) -> None:
         """Cancel every media task."""
