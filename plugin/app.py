@@ -157,13 +157,14 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     media = MediaDirector(
         images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
         prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],
-        emit=realtime.broadcast,
+        emit=realtime.broadcast, clock=app[keys.CLOCK],
     )
     coordinator = Coordinator(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
         desk=desk, llm=app[keys.LLM], emit=realtime.broadcast, clock=app[keys.CLOCK], keeper=keeper, media=media,
     )
     coordinator.extra_state["media"] = media.status
+    coordinator.extra_state["narration"] = media.narration_state
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
     app[keys.ROOM] = WritersRoom(engine, app[keys.ROOM_STORE], app[keys.STORIES], keeper, coordinator)
     app[keys.JOBS] = jobs = JobRunner(engine, app[keys.ROOM_STORE], app[keys.LLM], realtime.to_admins)

@@ -280,6 +280,26 @@ async def test_narration_without_speech_is_paced_in_order(serve: StartServer, br
     await page.close()
 
 
+async def test_a_reload_mid_chapter_takes_up_the_reading_where_it_was(serve: StartServer, browser: Browser) -> None:
+    server = await serve(SystemClock(), **{**NARRATED, "tts.provider": "off", "tts.reading_wpm": 150})
+    page, _, _ = await open_overlay(browser, server)
+    status, body = await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+    assert status == 201, body
+    await wait_or_explain(page, "() => { const p = window.__overlay.narration.playing;"
+                                " return p && p.kind === 'chapter' && p.index >= 1 && p.index < p.total - 1; }")
+    await page.reload()
+    # story:state brings the lines said so far: the reading goes on from about the same line, not from the top
+    await wait_or_explain(page, "() => window.__overlay.narration.playing !== null")
+    resumed = (await page.evaluate("() => window.__overlay.narration.playing"))
+    assert resumed["kind"] == "chapter" and resumed["index"] >= 1
+    await wait_or_explain(page, VOTE_CALL_PLAYED, 1, 90_000)
+    played = await page.evaluate(PLAYED)
+    lines = chapter_lines(played)
+    assert [p["index"] for p in lines] == list(range(resumed["index"], resumed["total"]))
+    assert [p["kind"] for p in played].count("vote-call") == 1
+    await page.close()
+
+
 async def test_sentence_mode_shows_the_line_being_narrated(serve: StartServer, browser: Browser) -> None:
     server = await serve(SystemClock(), **NARRATED)
     page, _, _ = await open_overlay(browser, server, "?mode=sentence")

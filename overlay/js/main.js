@@ -113,7 +113,13 @@ function schedule() {
 function steerNarration(name, payload, applied, sessionBefore) {
   if (store.sessionId !== sessionBefore && sessionBefore !== null) narration.reset();
   if (name === "story:state") {
-    if (store.chapter) narration.chapterShown(store.chapter.chapterNumber);
+    if (!store.chapter) return;
+    narration.chapterShown(store.chapter.chapterNumber);
+    const said = isObj(payload) && isObj(payload.narration) ? payload.narration.lines : null;
+    if (Array.isArray(said)) {
+      narration.resume(said.filter((l) => isObj(l) && l.chapterNumber === store.chapter.chapterNumber),
+        Date.now() + (store.offset || 0));
+    }
   } else if (!applied || !isObj(payload)) {
     return;
   } else if (name === "story:generation-started" && store.generation && store.generation.purpose !== "outline") {

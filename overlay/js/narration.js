@@ -71,6 +71,7 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
   let lastActivity = 0; // when a line last arrived or ended
   let received = 0; // story:narration events taken (for debugging)
   let blocked = false; // the browser refused to autoplay: pace until someone interacts with the page
+  const called = new Set(); // chapters whose vote call has been taken (a resumed state must not repeat it)
 
   if (enabled && mode === "on" && typeof document !== "undefined") {
     const unblock = () => { blocked = false; };
@@ -256,29 +257,36 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
     pump();
   }
 
+  /** A story:narration payload (or a line): queue it; false when it is stale or a repeat. */
+  function take(payload) {
+    if (!enabled) return false;
+    received += 1;
+    const line = lineFrom(payload);
+    if (!line || line.chapterNumber < minChapter) return false;
+    if (line.kind === "chapter") {
+      const c = info(line.chapterNumber);
+      if (line.total !== null) c.total = line.total;
+      if (c.next !== undefined && line.index < c.next) return false; // already played
+    }
+    if (playing && sameSlot(playing.line, line)) return false;
+    if (line.kind === "vote-call") {
+      if (called.has(line.chapterNumber)) return false;
+      called.add(line.chapterNumber);
+    }
+    lastActivity = performance.now();
+    queue = queue.filter((q) => !sameSlot(q, line));
+    queue.push(line);
+    queue.sort(order);
+    pump();
+    changed();
+    return true;
+  }
+
   return {
     enabled,
 
     /** A story:narration payload. */
-    push(payload) {
-      if (!enabled) return false;
-      received += 1;
-      const line = lineFrom(payload);
-      if (!line || line.chapterNumber < minChapter) return false;
-      if (line.kind === "chapter") {
-        const c = info(line.chapterNumber);
-        if (line.total !== null) c.total = line.total;
-        if (c.next !== undefined && line.index < c.next) return false; // already played
-      }
-      if (playing && sameSlot(playing.line, line)) return false;
-      lastActivity = performance.now();
-      queue = queue.filter((q) => !sameSlot(q, line));
-      queue.push(line);
-      queue.sort(order);
-      pump();
-      changed();
-      return true;
-    },
+    push: take,
 
     /** Chapter n is being written (generation-started): everything older, and any old take of n, goes. */
     newChapter(n) {
@@ -286,6 +294,7 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       minChapter = Math.max(minChapter, n);
       for (const k of [...chapters.keys()]) if (k <= n) chapters.delete(k);
       chapters.set(n, { next: 0, total: null, last: null }); // seen from the start
+      called.delete(n);
       drop((l) => l.chapterNumber > n);
     },
 
@@ -306,6 +315,24 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       drop((l) => l.chapterNumber >= n);
     },
 
+    /**
+     * story:state's lines for the chapter on screen (a reload or a reconnect): take up the reading where
+     * a listener would be now. Lines play one after another from when the server sent them, so the
+     * first line not yet over at serverNow (server ms) is where the voice picks up.
+     */
+    resume(lines, serverNow) {
+      if (!enabled || !Array.isArray(lines)) return;
+      const valid = lines.map((raw) => [lineFrom(raw), Number(raw && raw.sentAt)]).filter(([l]) => l)
+        .sort(([a], [b]) => order(a, b));
+      let free = -Infinity;
+      const from = valid.findIndex(([l, sentAt]) => {
+        free = Math.max(free, Number.isFinite(sentAt) ? sentAt : serverNow) + l.durationMs;
+        return free > serverNow;
+      });
+      if (from < 0) return;
+      for (const [l] of valid.slice(from)) take(l);
+    },
+
     /** The vote on chapter n closed: its vote call is no longer wanted. */
     voteClosed(n) {
       if (!enabled) return;
@@ -322,6 +349,7 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       if (!enabled) return;
       minChapter = 0;
       chapters.clear();
+      called.clear();
       clearWait();
       drop(() => false);
     },
