@@ -291,10 +291,13 @@ class Coordinator(LoopSteps):
         self._retry_now.clear()
         await first_of(self.clock.sleep(delay), self._retry_now.wait())
 
-    def _picture_ready(self, session_id: int, number: int, url: str) -> None:
-        """A chapter's picture arrived: a reloaded overlay must show it too."""
+    def _picture_ready(self, session_id: int, number: int, url: str | None) -> None:
+        """A chapter's picture arrived (or failed, url None): a reloaded overlay must show the same."""
         if self.live is not None and self.live.session_id == session_id and self.live.number == number:
-            self.live.image_url = url
+            if url is None:
+                self.live.image_status = "failed"
+            else:
+                self.live.image_url, self.live.image_status = url, "ready"
 
     def require_running(self) -> SessionRecord:
         """The running session, or 409."""

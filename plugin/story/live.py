@@ -26,6 +26,7 @@ class LiveChapter:
     streaming: bool = True
     parent_choice: str | None = None
     image_url: str | None = None
+    image_status: str = "none"  # none | pending | ready | failed
 
     @classmethod
     def from_record(cls, chapter: ChapterRecord) -> LiveChapter:
@@ -33,7 +34,7 @@ class LiveChapter:
         return cls(
             session_id=chapter.session_id, number=chapter.number, title=chapter.title, content=chapter.content,
             choices=list(chapter.choices), is_final=chapter.is_final, streaming=False,
-            parent_choice=chapter.parent_choice, image_url=chapter.image_url,
+            parent_choice=chapter.parent_choice, image_url=chapter.image_url, image_status=chapter.image_status,
         )
 
     def public(self) -> dict[str, Any]:
@@ -48,6 +49,7 @@ class LiveChapter:
             "streaming": self.streaming,
             "parentChoice": self.parent_choice,
             "imageUrl": self.image_url,
+            "imageStatus": self.image_status,
         }
 
 

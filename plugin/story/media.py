@@ -43,7 +43,8 @@ class MediaDirector:
         self._said: list[dict[str, Any]] = []  # the current chapter's narration lines, for overlays that join late
         self._prefetch = asyncio.Semaphore(PREFETCH_CONCURRENCY)
         self._streamed = ""
-        self.on_picture: Callable[[int, int, str], None] | None = None  # (session, chapter, url): keep state true
+        # (session, chapter, url or None when it failed): keeps story:state true for overlays that reload
+        self.on_picture: Callable[[int, int, str | None], None] | None = None
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """A background task we own."""
@@ -108,6 +109,8 @@ class MediaDirector:
             message = getattr(exc, "message", None) or str(exc)
             log.warning("picture for chapter %s failed: %s", chapter.number, message)
             await self.stories.set_image(session.id, chapter.number, "failed")
+            if self.on_picture is not None:
+                self.on_picture(session.id, chapter.number, None)
             await self.emit(events.IMAGE_FAILED, {"sessionId": session.id, "chapterNumber": chapter.number,
                                                   "error": message})
             return
