@@ -89,3 +89,8 @@ class ProviderRequestError(ProviderError):
 
     code = "provider_request"
     retryable = False
+
+
+def describe(exc: BaseException) -> str:
+    """One line saying what went wrong: our message, else the exception's own words, else its type."""
+    return getattr(exc, "message", None) or str(exc) or type(exc).__name__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 OVERLAY_NAMESPACE = "/overlay"
 ADMIN_NAMESPACE = "/admin"
 
@@ -30,3 +32,20 @@ ERROR = "story:error"  # {message, step, retryInS}: a step failed and will be re
 # client -> server (admin namespace only)
 FORCE_VOTE_END = "story:force-vote-end"
 REGENERATE_IMAGE = "story:regenerate-image"
+
+# What viewers may read of a failure: the details (provider messages, file paths) stay with admins.
+PUBLIC_ERROR_MESSAGE = "The story is catching its breath and goes on in a moment."
+
+
+def for_overlays(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The part of an event the public overlay namespace (and the public status route) may see."""
+    if event == ERROR:
+        return {**payload, "message": PUBLIC_ERROR_MESSAGE}
+    if event == IMAGE_FAILED:
+        return {key: value for key, value in payload.items() if key != "error"}
+    if event == STATE:
+        session, error = payload.get("session"), payload.get("error")
+        return {**payload,
+                "session": {**session, "error": None} if isinstance(session, dict) else session,
+                "error": {**error, "message": PUBLIC_ERROR_MESSAGE} if isinstance(error, dict) else error}
+    return payload

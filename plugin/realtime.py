@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +10,9 @@ import socketio
 from aiohttp import web
 
 from plugin import events
+from plugin.errors import describe
+from plugin.jsonsafe import SocketJson
+from plugin.text import same_token
 
 log = logging.getLogger(__name__)
 StateProvider = Callable[[], dict[str, Any]]
@@ -24,7 +26,7 @@ class Realtime:
         # With Redis, every process (and outside emitters) reaches every connected overlay.
         manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
         self.sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False,
-                                        client_manager=manager)
+                                        client_manager=manager, json=SocketJson)
         self._admin_token = admin_token
         self._state: StateProvider = lambda: {"state": "idle"}
         self._commands: dict[str, AdminCommand] = {}
@@ -51,13 +53,13 @@ class Realtime:
                 return await self._commands[name](data if isinstance(data, dict) else {})
             except Exception as exc:  # the socket must survive whatever a client sends
                 log.warning("admin command %s failed: %s", name, exc)
-                return {"ok": False, "error": getattr(exc, "message", None) or str(exc)}
+                return {"ok": False, "error": describe(exc)}
 
         return handle
 
     async def broadcast(self, event: str, payload: dict[str, Any]) -> None:
-        """Send an event to every overlay and admin panel."""
-        await self.sio.emit(event, payload, namespace=events.OVERLAY_NAMESPACE)
+        """Send an event to every admin panel, and what viewers may see of it to every overlay."""
+        await self.sio.emit(event, events.for_overlays(event, payload), namespace=events.OVERLAY_NAMESPACE)
         await self.sio.emit(event, payload, namespace=events.ADMIN_NAMESPACE)
 
     async def to_admins(self, event: str, payload: dict[str, Any]) -> None:
@@ -69,12 +71,12 @@ class Realtime:
         await self.sio.shutdown()
 
     async def _overlay_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        """Anyone may watch: send the full state at once."""
-        await self.sio.emit(events.STATE, self._state(), to=sid, namespace=events.OVERLAY_NAMESPACE)
+        """Anyone may watch: send the state at once (what viewers may see of it)."""
+        await self.sio.emit(events.STATE, events.for_overlays(events.STATE, self._state()), to=sid,
+                            namespace=events.OVERLAY_NAMESPACE)
 
     async def _admin_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Admins must present the token in the connect auth payload."""
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not isinstance(token, str) or not hmac.compare_digest(token.encode(), self._admin_token().encode()):
+        if not same_token(auth.get("token") if isinstance(auth, dict) else None, self._admin_token()):
             raise socketio.exceptions.ConnectionRefusedError("unauthorized: a valid admin token is required")
         await self.sio.emit(events.STATE, self._state(), to=sid, namespace=events.ADMIN_NAMESPACE)

@@ -3,31 +3,72 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from plugin.config import SCHEMA, coerce_value
-from plugin.errors import BadRequest
+from plugin.errors import BadRequest, NotFound
+from plugin.jsonsafe import dumps
 from plugin.services.model import StoryStyle
+from plugin.text import clean_text, text_problem
 
 T = TypeVar("T")
 STYLE_KEYS = tuple(StoryStyle.__dataclass_fields__)
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", dict: "an object", list: "a list"}
+MAX_DEPTH = 32  # no request we take nests deeper than a few levels
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a longer id names nothing
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The JSON object body ({} when empty); anything else is a 400."""
+def reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON answer (never NaN or Infinity in it)."""
+    return web.json_response(data, status=status, headers=headers, dumps=dumps)
+
+
+async def read_json(request: web.Request, *, viewer_text: bool = False) -> dict[str, Any]:
+    """The JSON object body ({} when empty); anything else, or any unusable value in it, is a 400.
+
+    `viewer_text`: the strings are what viewers typed (rehearsal chat): they are cleaned as real chat is
+    (one line, no unusable or invisible characters) instead of refusing the request."""
     raw = await request.read()
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(f"request body nests deeper than {MAX_DEPTH} levels", code="invalid_json") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"request body is not valid JSON ({exc})", code="invalid_json") from None
     if not isinstance(data, dict):
         raise BadRequest("request body must be a JSON object", code="invalid_json")
-    return data
+    return _checked(data, "", 0, viewer_text)  # type: ignore[no-any-return]
+
+
+def _checked(value: Any, path: str, depth: int, viewer_text: bool) -> Any:
+    """The value, once nothing a handler must never receive is in it: deep nesting, NaN or infinite
+    numbers, text with lone surrogates, NUL or control characters (in values and keys alike)."""
+    if depth > MAX_DEPTH:
+        raise BadRequest(f"'{path}' nests deeper than {MAX_DEPTH} levels", field=path, code="invalid_field")
+    if isinstance(value, str):
+        if viewer_text:
+            return clean_text(value, multiline=False)
+        problem = text_problem(value)
+        if problem:
+            raise BadRequest(f"'{path}' {problem}", field=path, code="invalid_field")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise BadRequest(f"'{path}' must be a finite number", field=path, code="invalid_field")
+    elif isinstance(value, dict):
+        for key in value:
+            problem = text_problem(key)
+            if problem:
+                raise BadRequest(f"a key under '{path or 'the body'}' {problem}", field=path or "body",
+                                 code="invalid_field")
+        return {key: _checked(item, f"{path}.{key}" if path else key, depth + 1, viewer_text)
+                for key, item in value.items()}
+    elif isinstance(value, list):
+        return [_checked(item, f"{path}[{index}]", depth + 1, viewer_text) for index, item in enumerate(value)]
+    return value
 
 
 def field(
@@ -54,11 +95,13 @@ def field(
 
 
 def path_int(request: web.Request, name: str) -> int:
-    """An integer from the URL path, e.g. a session id."""
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise BadRequest(f"{name.replace('_', ' ')} must be an integer", field=name) from None
+    """A positive integer id from the URL path; one too long to be an id names nothing (404)."""
+    raw = request.match_info[name]
+    if not raw.isascii() or not raw.isdigit():
+        raise BadRequest(f"{name.replace('_', ' ')} must be a positive integer", field=name)
+    if len(raw) > 19 or not 0 < int(raw) <= MAX_ID:
+        raise NotFound(f"no {name.removesuffix('_id')} {raw[:24]}")
+    return int(raw)
 
 
 def query_int(request: web.Request, name: str, default: int | None, low: int, high: int) -> int | None:

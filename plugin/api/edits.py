@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, read_json
+from plugin.api.body import field, read_json, reply
 
 routes = web.RouteTableDef()
 BASE = "/api/interactive-story"
@@ -16,7 +16,7 @@ async def regenerate(request: web.Request) -> web.Response:
     """Write the current chapter again (resets any vote in progress): {instruction?}."""
     body = await read_json(request)
     result = await request.app[keys.TOOLS].regenerate(field(body, "instruction", str, max_len=500) or None)
-    return web.json_response(result)
+    return reply(result)
 
 
 @routes.post(f"{BASE}/chapter/rewrite")
@@ -28,14 +28,14 @@ async def rewrite(request: web.Request) -> web.Response:
         instruction=field(body, "instruction", str, required=True, max_len=500) or "",
         number=field(body, "chapterNumber", int, low=1, high=10_000),
     )
-    return web.json_response(result)
+    return reply(result)
 
 
 @routes.post(f"{BASE}/director-note")
 async def director_note(request: web.Request) -> web.Response:
     """A note that steers the next chapter: {note}."""
     body = await read_json(request)
-    return web.json_response(await request.app[keys.TOOLS].add_note(field(body, "note", str, required=True,
+    return reply(await request.app[keys.TOOLS].add_note(field(body, "note", str, required=True,
                                                                           max_len=500) or ""))
 
 
@@ -45,8 +45,8 @@ async def director_notes(request: web.Request) -> web.Response:
     session = request.app[keys.COORDINATOR].session
     edits = request.app[keys.EDITS]
     if session is None:
-        return web.json_response({"pending": [], "notes": []})
-    return web.json_response({"pending": await edits.pending_notes(session.id), "notes": await edits.notes(session.id)})
+        return reply({"pending": [], "notes": []})
+    return reply({"pending": await edits.pending_notes(session.id), "notes": await edits.notes(session.id)})
 
 
 @routes.post(f"{BASE}/choice")
@@ -58,4 +58,4 @@ async def edit_choice(request: web.Request) -> web.Response:
         text=field(body, "text", str, required=True, max_len=140) or "",
         number=field(body, "chapterNumber", int, low=1, high=10_000),
     )
-    return web.json_response(result)
+    return reply(result)

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, read_json
+from plugin.api.body import field, read_json, reply
 from plugin.api.sse import EventStream
 from plugin.errors import BadRequest, StoryError
 from plugin.services.model import ModelRequest, StoryBrief
@@ -23,13 +23,13 @@ MAX_MESSAGES, MAX_CHARS = 50, 50_000
 async def status(request: web.Request) -> web.Response:
     """{"busy": bool} plus the provider in use."""
     llm = request.app[keys.LLM].status()
-    return web.json_response({"busy": llm["busy"], "provider": llm["provider"], "model": llm["model"]})
+    return reply({"busy": llm["busy"], "provider": llm["provider"], "model": llm["model"]})
 
 
 @routes.get("/api/llm/models")
 async def models(request: web.Request) -> web.Response:
     """Models from the provider's /models (or the preset list if it cannot be reached)."""
-    return web.json_response(await request.app[keys.LLM].list_models())
+    return reply(await request.app[keys.LLM].list_models())
 
 
 def _messages(body: dict[str, Any]) -> tuple[dict[str, str], ...]:
@@ -77,7 +77,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     if not stream:
         result = await llm.generate(model_request, on_delta=_ignore, on_reset=_nothing, purpose="proxy",
                                     model=model)
-        return web.json_response({
+        return reply({
             "id": completion_id, "object": "chat.completion", "created": created, "model": result.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": result.text},
                          "finish_reason": "stop"}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, read_json
+from plugin.api.body import field, read_json, reply
 from plugin.errors import BadRequest, Conflict, NotFound
 from plugin.services.filecache import CONTENT_TYPES, FileCache
 
@@ -43,7 +43,7 @@ async def regenerate_image(request: web.Request) -> web.Response:
     body = await read_json(request)
     result = await request.app[keys.TOOLS].regenerate_image(
         field(body, "prompt", str, max_len=2_000) or None, field(body, "chapterNumber", int, low=1, high=10_000))
-    return web.json_response(result, status=202)
+    return reply(result, status=202)
 
 
 @routes.get(f"{BASE}/tts/voices")
@@ -52,7 +52,7 @@ async def voices(request: web.Request) -> web.Response:
     speech = request.app[keys.SPEECH]
     live = request.app[keys.COORDINATOR].session
     session = await request.app[keys.STORIES].get_session(live.id) if live else None  # narration adds voices
-    return web.json_response({"provider": speech.status(), "voices": speech.voices(),
+    return reply({"provider": speech.status(), "voices": speech.voices(),
                               "characters": session.voices if session else {}})
 
 
@@ -67,7 +67,7 @@ async def sample(request: web.Request) -> web.Response:
                               field(body, "voice", str, required=True, max_len=200) or "")
     if clip is None:
         raise BadRequest("nothing to say", field="text")
-    return web.json_response({"audioUrl": clip.url, "durationMs": clip.duration_ms, "voice": clip.voice})
+    return reply({"audioUrl": clip.url, "durationMs": clip.duration_ms, "voice": clip.voice})
 
 
 @routes.post(f"{BASE}/voices")
@@ -84,4 +84,4 @@ async def set_voices(request: web.Request) -> web.Response:
     voices = {**session.voices, **{k: v.strip() for k, v in body.items()}}
     await request.app[keys.STORIES].set_voices(session.id, voices)
     coordinator.session = await request.app[keys.STORIES].get_session(session.id)
-    return web.json_response({"characters": voices})
+    return reply({"characters": voices})

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from plugin import keys
+from plugin.api.body import reply
 from plugin.errors import StoryError, Unauthorized
+from plugin.text import same_token
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -26,7 +27,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     body: dict[str, str] = {"code": code, "message": message}
     if field:
         body["field"] = field
-    return web.json_response({"error": body}, status=status)
+    return reply({"error": body}, status=status)
 
 
 @web.middleware
@@ -47,11 +48,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def is_admin(request: web.Request) -> bool:
-    """True if the request carries the admin token as a Bearer header."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    expected = request.app[keys.ADMIN_TOKEN]
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), expected.encode())
+    """True if the request carries the admin token as a Bearer header (whatever bytes the header holds)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and same_token(token.strip(), request.app[keys.ADMIN_TOKEN])
 
 
 @web.middleware

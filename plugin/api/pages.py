@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from plugin import keys
+from plugin.api.body import reply
 from plugin.paths import ADMIN_DIR, OVERLAY_DIR
+from plugin.services.filecache import contained_file
 
 routes = web.RouteTableDef()
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -15,7 +19,7 @@ NO_CACHE = {"Cache-Control": "no-cache"}
 async def health(request: web.Request) -> web.Response:
     """Liveness: the server answers and the database is open."""
     await request.app[keys.DB].fetchone("SELECT 1")
-    return web.json_response({"ok": True, "state": request.app[keys.COORDINATOR].state})
+    return reply({"ok": True, "state": request.app[keys.COORDINATOR].state})
 
 
 @routes.get("/")
@@ -36,14 +40,22 @@ async def admin(request: web.Request) -> web.FileResponse:
     return web.FileResponse(ADMIN_DIR / "ui.html", headers=NO_CACHE)
 
 
-def add_static(app: web.Application) -> None:
-    """Serve page assets; aiohttp's static route refuses paths outside its folder."""
-    app.router.add_static("/overlay/", OVERLAY_DIR, follow_symlinks=False, append_version=False)
-    app.router.add_static("/admin/", ADMIN_DIR, follow_symlinks=False, append_version=False)
-    app.on_response_prepare.append(_revalidate_assets)
+@routes.get("/overlay/{path:.+}")
+async def overlay_asset(request: web.Request) -> web.FileResponse:
+    """The overlay's scripts, styles and vendored code."""
+    return _asset(OVERLAY_DIR, request.match_info["path"])
 
 
-async def _revalidate_assets(request: web.Request, response: web.StreamResponse) -> None:
-    """OBS caches hard: make page assets revalidate so an update is picked up on reload."""
-    if request.path.startswith(("/overlay/", "/admin/")):
-        response.headers["Cache-Control"] = "no-cache"
+@routes.get("/admin/{path:.+}")
+async def admin_asset(request: web.Request) -> web.FileResponse:
+    """The admin panel's scripts and styles."""
+    return _asset(ADMIN_DIR, request.match_info["path"])
+
+
+def _asset(folder: Path, relative: str) -> web.FileResponse:
+    """A page asset; anything but a regular file inside the folder is a 404. OBS caches hard, so assets
+    revalidate: an update is picked up on reload."""
+    path = contained_file(folder, relative)
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers=NO_CACHE)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from plugin import keys
-from plugin.api.body import field, path_int, query_int, read_json, style_field
+from plugin.api.body import field, path_int, query_int, read_json, reply, style_field
 from plugin.errors import BadRequest
 
 routes = web.RouteTableDef()
@@ -18,7 +18,7 @@ MAX_TASK_CHAPTERS = 30
 @routes.get(f"{BASE}/drafts")
 async def list_drafts(request: web.Request) -> web.Response:
     """Prepared stories, newest first."""
-    return web.json_response({"drafts": await request.app[keys.ROOM_STORE].drafts()})
+    return reply({"drafts": await request.app[keys.ROOM_STORE].drafts()})
 
 
 @routes.post(f"{BASE}/drafts")
@@ -28,13 +28,13 @@ async def create_draft(request: web.Request) -> web.Response:
     draft = await request.app[keys.ROOM].create(
         field(body, "theme", str, required=True, max_len=64) or "", field(body, "customTheme", str, max_len=2_000),
         field(body, "wishes", str, max_len=2_000), style_field(field(body, "style", dict) or {}))
-    return web.json_response({"draft": draft}, status=201)
+    return reply({"draft": draft}, status=201)
 
 
 @routes.get(f"{BASE}/drafts/{{draft_id}}")
 async def get_draft(request: web.Request) -> web.Response:
     """One prepared story."""
-    return web.json_response({"draft": await request.app[keys.ROOM].get(path_int(request, "draft_id"))})
+    return reply({"draft": await request.app[keys.ROOM].get(path_int(request, "draft_id"))})
 
 
 @routes.patch(f"{BASE}/drafts/{{draft_id}}")
@@ -49,7 +49,7 @@ async def edit_draft(request: web.Request) -> web.Response:
         changes["style"] = style_field(field(body, "style", dict) or {})
     if "opening" in body:
         changes["opening"] = _opening(body["opening"])
-    return web.json_response({"draft": await request.app[keys.ROOM].edit(path_int(request, "draft_id"), changes)})
+    return reply({"draft": await request.app[keys.ROOM].edit(path_int(request, "draft_id"), changes)})
 
 
 def _opening(raw: Any) -> dict[str, Any] | None:
@@ -72,14 +72,14 @@ async def write_step(request: web.Request) -> web.Response:
     room = request.app[keys.ROOM]
     step = request.match_info["step"]
     draft = await getattr(room, step)(path_int(request, "draft_id"))
-    return web.json_response({"draft": draft})
+    return reply({"draft": draft})
 
 
 @routes.post(f"{BASE}/drafts/{{draft_id}}/start")
 async def go_live(request: web.Request) -> web.Response:
     """Start the prepared story live."""
     session = await request.app[keys.ROOM].go_live(path_int(request, "draft_id"))
-    return web.json_response({"session": session.public()}, status=201)
+    return reply({"session": session.public()}, status=201)
 
 
 @routes.delete(f"{BASE}/drafts/{{draft_id}}")
@@ -87,7 +87,7 @@ async def delete_draft(request: web.Request) -> web.Response:
     """Forget a prepared story."""
     if not await request.app[keys.ROOM_STORE].delete_draft(path_int(request, "draft_id")):
         raise BadRequest("no such prepared story", field="id")
-    return web.json_response({"ok": True})
+    return reply({"ok": True})
 
 
 def task_params(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -110,13 +110,13 @@ def task_params(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
 async def full_story(request: web.Request) -> web.Response:
     """Write a whole story in the background: {theme, chapters?, numChoices?, language?, style?, wishes?, seed?}."""
     params = task_params(request, await read_json(request))
-    return web.json_response(await request.app[keys.JOBS].submit("full-story", params), status=202)
+    return reply(await request.app[keys.JOBS].submit("full-story", params), status=202)
 
 
 @routes.get(f"{BASE}/tasks/{{task_id}}")
 async def task_status(request: web.Request) -> web.Response:
     """A task's status (pending, running, done, failed) and progress 0-100."""
-    return web.json_response(await request.app[keys.JOBS].view(request.match_info["task_id"]))
+    return reply(await request.app[keys.JOBS].view(request.match_info["task_id"]))
 
 
 @routes.get(f"{BASE}/tasks/{{task_id}}/result")
@@ -126,22 +126,22 @@ async def task_result(request: web.Request) -> web.Response:
     result = await jobs.result(request.match_info["task_id"])
     if result is None:
         view = await jobs.view(request.match_info["task_id"])
-        return web.json_response({"error": {"code": "not_ready", "message": f"the task is {view['status']}"}},
+        return reply({"error": {"code": "not_ready", "message": f"the task is {view['status']}"}},
                                  status=409)
-    return web.json_response(result)
+    return reply(result)
 
 
 @routes.get(f"{BASE}/cache/stats")
 async def cache_stats(request: web.Request) -> web.Response:
     """The task result cache: entries, hits, misses, size."""
     stats = await request.app[keys.ROOM_STORE].cache_stats()
-    return web.json_response({**stats, "misses": request.app[keys.JOBS].misses})
+    return reply({**stats, "misses": request.app[keys.JOBS].misses})
 
 
 @routes.post(f"{BASE}/cache/clear")
 async def cache_clear(request: web.Request) -> web.Response:
     """Empty the task result cache."""
-    return web.json_response({"cleared": await request.app[keys.ROOM_STORE].clear_cache()})
+    return reply({"cleared": await request.app[keys.ROOM_STORE].clear_cache()})
 
 
 @routes.get(f"{BASE}/writers-chat")
@@ -149,7 +149,7 @@ async def writers_chat_history(request: web.Request) -> web.Response:
     """The writers' chat about a story (?session=N; default the current one)."""
     current = request.app[keys.COORDINATOR].session
     session_id = query_int(request, "session", current.id if current else None, 1, 2**62)
-    return web.json_response({"sessionId": session_id,
+    return reply({"sessionId": session_id,
                               "messages": await request.app[keys.ROOM_STORE].chat(session_id)})
 
 
@@ -161,7 +161,7 @@ async def writers_chat(request: web.Request) -> web.Response:
     session_id = field(body, "sessionId", int, default=current.id if current else None, low=1)
     result = await request.app[keys.ROOM].chat(field(body, "message", str, required=True, max_len=2_000) or "",
                                                session_id)
-    return web.json_response(result)
+    return reply(result)
 
 
 @routes.get(f"{BASE}/export/{{session_id}}")

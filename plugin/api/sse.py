@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
+
+from plugin.jsonsafe import dumps
 
 
 class EventStream:
@@ -25,7 +26,7 @@ class EventStream:
 
     async def send(self, event: str | None, data: Any) -> None:
         """One event; a plain `data:` line when `event` is None (the OpenAI streaming style)."""
-        payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+        payload = data if isinstance(data, str) else dumps(data, ensure_ascii=False)
         head = f"event: {event}\n" if event else ""
         await self.response.write(f"{head}data: {payload}\n\n".encode())
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from plugin import keys
-from plugin.api.body import field, path_int, query_int, read_json, style_field
+from plugin import events, keys
+from plugin.api.body import field, path_int, query_int, read_json, reply, style_field
+from plugin.api.middleware import is_admin
 from plugin.chat.base import ChatMessage
 from plugin.errors import BadRequest, NotFound
 
@@ -19,15 +20,16 @@ BASE = "/api/interactive-story"
 
 @routes.get(f"{BASE}/status")
 async def status(request: web.Request) -> web.Response:
-    """State, session, chapter, vote counts and endsAt, writer in use."""
-    return web.json_response(request.app[keys.COORDINATOR].snapshot())
+    """State, session, chapter, vote counts and endsAt, writer in use (error details for admins only)."""
+    state = request.app[keys.COORDINATOR].snapshot()
+    return reply(state if is_admin(request) else events.for_overlays(events.STATE, state))
 
 
 @routes.get(f"{BASE}/themes")
 async def themes(request: web.Request) -> web.Response:
     """Every theme, for theme cards."""
     book = request.app[keys.THEMES]
-    return web.json_response({"themes": [t.public() for t in book.themes.values()], "custom": True})
+    return reply({"themes": [t.public() for t in book.themes.values()], "custom": True})
 
 
 @routes.post(f"{BASE}/start")
@@ -41,7 +43,7 @@ async def start(request: web.Request) -> web.Response:
         custom_theme=field(body, "customTheme", str, max_len=2_000),
         style=style_field(field(body, "style", dict) or {}),
     )
-    return web.json_response({"session": session.public()}, status=201)
+    return reply({"session": session.public()}, status=201)
 
 
 @routes.post(f"{BASE}/next-chapter")
@@ -49,7 +51,7 @@ async def next_chapter(request: web.Request) -> web.Response:
     """Advance now: {choiceIndex?} picks the branch."""
     body = await read_json(request)
     await request.app[keys.COORDINATOR].next_chapter(field(body, "choiceIndex", int, low=0, high=5))
-    return web.json_response({"ok": True})
+    return reply({"ok": True})
 
 
 @routes.post(f"{BASE}/end")
@@ -57,7 +59,7 @@ async def end(request: web.Request) -> web.Response:
     """End the story: {final?: true} writes a short final chapter first."""
     body = await read_json(request)
     await request.app[keys.COORDINATOR].end(final=field(body, "final", bool, default=True) is not False)
-    return web.json_response({"ok": True})
+    return reply({"ok": True})
 
 
 @routes.get(f"{BASE}/memory")
@@ -68,14 +70,14 @@ async def memory(request: web.Request) -> web.Response:
     chapter = query_int(request, "chapter", None, 0, 10_000)
     empty: dict[str, Any] = {"characters": [], "locations": [], "items": [], "events": []}
     if session_id is None:
-        return web.json_response({"sessionId": None, "memory": empty})
+        return reply({"sessionId": None, "memory": empty})
     stories = request.app[keys.STORIES]
     if chapter is None:
         latest = await stories.latest_memory(session_id)
         chapter, found = latest if latest else (None, None)
     else:
         found = await stories.memory(session_id, chapter)
-    return web.json_response({"sessionId": session_id, "chapter": chapter, "memory": found or empty})
+    return reply({"sessionId": session_id, "chapter": chapter, "memory": found or empty})
 
 
 @routes.get(f"{BASE}/sessions")
@@ -83,7 +85,7 @@ async def sessions(request: web.Request) -> web.Response:
     """Past and current sessions, newest first."""
     limit = query_int(request, "limit", 50, 1, 500) or 50
     offset = query_int(request, "offset", 0, 0, 10**9) or 0
-    return web.json_response({"sessions": await request.app[keys.STORIES].list_sessions(limit, offset)})
+    return reply({"sessions": await request.app[keys.STORIES].list_sessions(limit, offset)})
 
 
 @routes.get(f"{BASE}/session/{{session_id}}")
@@ -96,7 +98,7 @@ async def session_detail(request: web.Request) -> web.Response:
         raise NotFound(f"no session {session_id}")
     results = await votes.results(session_id)
     edits = request.app[keys.EDITS]
-    return web.json_response({
+    return reply({
         "session": session.public(),
         "chapters": [{**c.public(), "votes": results.get(c.number, [])} for c in await stories.chapters(session_id)],
         "topVoters": await votes.top_voters(session_id),
@@ -111,7 +113,7 @@ async def top_voters(request: web.Request) -> web.Response:
     """Most active voters overall (or ?session=N)."""
     session_id = query_int(request, "session", None, 1, 2**62)
     limit = query_int(request, "limit", 10, 1, 100) or 10
-    return web.json_response({"topVoters": await request.app[keys.VOTES].top_voters(session_id, limit)})
+    return reply({"topVoters": await request.app[keys.VOTES].top_voters(session_id, limit)})
 
 
 def _chat_message(item: Any, index: int | None) -> ChatMessage:
@@ -135,7 +137,7 @@ def _chat_message(item: Any, index: int | None) -> ChatMessage:
 @routes.post(f"{BASE}/chat")
 async def chat(request: web.Request) -> web.Response:
     """Feed chat through the same pipeline as real chat: {user_id, nickname, text} or {messages: [...]}."""
-    body = await read_json(request)
+    body = await read_json(request, viewer_text=True)
     if "messages" in body:
         items = body["messages"]
         if not isinstance(items, list):
@@ -146,5 +148,5 @@ async def chat(request: web.Request) -> web.Response:
     else:
         messages = [_chat_message(body, None)]
     verdicts = request.app[keys.GATEWAY].accept_batch(messages)
-    return web.json_response({"accepted": len(messages), "votes": verdicts["vote"],
+    return reply({"accepted": len(messages), "votes": verdicts["vote"],
                               "duplicates": verdicts["duplicate"], "ignored": verdicts["ignored"]})

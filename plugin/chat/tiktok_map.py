@@ -19,6 +19,7 @@ from plugin.chat.base import (
     StreamStatus,
     ViewerAction,
 )
+from plugin.text import clean_text
 
 if TYPE_CHECKING:
     from plugin.config import TikTokSettings
@@ -52,15 +53,16 @@ def _who(user: Any) -> tuple[str, str, str]:
     if user is None:
         return "", "", ""
     uid = getattr(user, "id", 0) or 0
-    handle = getattr(user, "display_id", "") or ""
-    nickname = getattr(user, "nickname", "") or handle
+    handle = clean_text(getattr(user, "display_id", "") or "", multiline=False)
+    nickname = clean_text(getattr(user, "nickname", "") or "", multiline=False) or handle
     return (str(uid) if uid else (f"@{handle}" if handle else "")), nickname, handle
 
 
 def map_comment(event: Any, now: float) -> ChatMessage:
     """CommentEvent -> ChatMessage; the text is `content` (7.x; `comment` is only a legacy alias)."""
     user_id, nickname, handle = _who(event.user)
-    return ChatMessage(PLATFORM, user_id, nickname, event.content or "", _msg_id(event), now, handle=handle)
+    return ChatMessage(PLATFORM, user_id, nickname, clean_text(event.content or "", multiline=False), _msg_id(event),
+                       now, handle=handle)
 
 
 def map_gift(event: Any, now: float) -> Gift | None:
@@ -72,7 +74,8 @@ def map_gift(event: Any, now: float) -> Gift | None:
         return None  # mid-streak: the final event carries the whole repeat_count
     user_id, nickname, _ = _who(event.user)
     count = max(1, int(event.repeat_count or 0))
-    return Gift(PLATFORM, user_id, nickname, gift.name or "", int(gift.diamond_count or 0), count, _msg_id(event), now)
+    return Gift(PLATFORM, user_id, nickname, clean_text(gift.name or "", multiline=False), int(gift.diamond_count or 0),
+                count, _msg_id(event), now)
 
 
 def map_like(event: Any, now: float) -> Like | None:
