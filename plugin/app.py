@@ -247,5 +247,4 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app.router.add_routes(stream_api.routes)
     app.router.add_routes(llm_proxy.routes)
     app.router.add_routes(pages.routes)
-    pages.add_static(app)
     return app

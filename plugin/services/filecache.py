@@ -6,12 +6,33 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp|wav|mp3)$")
 CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "wav": "audio/wav", "mp3": "audio/mpeg"}
+
+
+MAX_NAME_CHARS = 255
+
+
+def contained_file(folder: Path, relative: str) -> Path | None:
+    """The regular file at `relative` under `folder`, or None: no traversal, no hidden names, no symlinks
+    (a link inside the folder pointing outside it is refused too), no over-long or otherwise unusable names."""
+    parts = relative.split("/")
+    if len(relative) > 4 * MAX_NAME_CHARS or any(
+            not part or part.startswith(".") or len(part) > MAX_NAME_CHARS or "\\" in part or "\x00" in part
+            for part in parts):
+        return None
+    path = folder.joinpath(*parts)
+    try:
+        real = path.resolve(strict=True)
+        is_regular = stat.S_ISREG(os.lstat(path).st_mode)
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return path if is_regular and real == folder.resolve().joinpath(*parts) else None
 
 
 def sniff_extension(data: bytes) -> str | None:
@@ -45,10 +66,7 @@ class FileCache:
 
     def path(self, name: str) -> Path | None:
         """The file for a served name, or None if the name is not ours or the file is gone."""
-        if not NAME.match(name):
-            return None
-        path = self.folder / name
-        return path if path.is_file() else None
+        return contained_file(self.folder, name) if NAME.match(name) else None
 
     def find(self, key: str) -> str | None:
         """The cached file name for a key, whatever its type."""
