@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from plugin.errors import SettingsError
 from plugin.paths import DEFAULT_SETTINGS
@@ -220,6 +222,7 @@ def _schema() -> dict[str, FieldSpec]:
 SCHEMA = _schema()
 SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id",
                          "images.api_key", "tts.api_key"})
+URL_KEYS = frozenset({"llm.base_url", "images.base_url", "tts.base_url", "realtime.redis_url"})  # may hold a password
 STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token",
                                "realtime.redis_url"})
 
@@ -258,7 +261,8 @@ def coerce_value(spec: FieldSpec, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not float(value).is_integer()):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or (kind is int and not float(value).is_integer()):
         raise ValueError(f"expected {_type_name(kind)}, got {value!r}")
     number = kind(value)
     if spec.low is not None and number < spec.low:
@@ -350,11 +354,28 @@ def mask_secret(value: str) -> str:
     return f"{value[:3]}…{value[-4:]}"
 
 
+def mask_url(url: str) -> str:
+    """A URL with the password in its user part masked: 'https://me:•••@host/v1'."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL we can read: show none of it
+        return mask_secret(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}•••@{parts.netloc.rpartition('@')[2]}"))
+
+
+def masked(key: str, value: Any) -> Any:
+    """A setting's value as the admin panel may see it."""
+    return mask_secret(value) if key in SECRET_KEYS else mask_url(value) if key in URL_KEYS else value
+
+
 def public_settings(settings: Settings) -> dict[str, Any]:
-    """Settings as nested JSON for the admin panel, with secrets masked."""
+    """Settings as nested JSON for the admin panel, with secrets (and passwords inside URLs) masked."""
     nested: dict[str, Any] = {}
     for key, value in settings.flat().items():
         section, name = key.split(".", 1)
-        shown = mask_secret(value) if key in SECRET_KEYS else value
+        shown = masked(key, value)
         nested.setdefault(section, {})[name] = list(shown) if isinstance(shown, tuple) else shown
     return nested

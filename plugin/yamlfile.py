@@ -10,6 +10,30 @@ import yaml
 from plugin.errors import SettingsError
 
 LineMap = dict[str, int]
+MAX_DEPTH = 20  # settings nest three levels; anything near this is a mistake or an attack
+
+
+class _SettingsLoader(yaml.SafeLoader):
+    """SafeLoader without aliases (a "billion laughs" file expands exponentially) and with bounded nesting."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        """Refuse an alias (*name) and nodes nested deeper than MAX_DEPTH, pointing at their line."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in settings files",
+                                              event.start_mark)
+        if self.depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                              event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self.depth -= 1
 
 
 def _walk(node: yaml.Node, prefix: str, lines: LineMap) -> None:
@@ -28,7 +52,7 @@ def _walk(node: yaml.Node, prefix: str, lines: LineMap) -> None:
 
 def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
     """Parse YAML text; a syntax error becomes one SettingsError line with file and line."""
-    loader = yaml.SafeLoader(text)
+    loader = _SettingsLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -36,9 +60,12 @@ def parse_yaml(text: str, source: str) -> tuple[Any, LineMap]:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
         problem = exc.problem or exc.context or "invalid YAML"
-        raise SettingsError(f"{source}{line}: YAML syntax error: {problem}") from None
+        kind = "YAML error" if isinstance(exc, yaml.composer.ComposerError) else "YAML syntax error"
+        raise SettingsError(f"{source}{line}: {kind}: {problem}") from None
     except yaml.YAMLError as exc:
         raise SettingsError(f"{source}: YAML error: {exc}") from None
+    except RecursionError:
+        raise SettingsError(f"{source}: YAML error: nested too deeply") from None
     finally:
         loader.dispose()
     lines: LineMap = {}

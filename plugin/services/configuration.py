@@ -9,9 +9,10 @@ from typing import Any
 from plugin.config import (
     SECRET_KEYS,
     STARTUP_ONLY_KEYS,
+    URL_KEYS,
     Settings,
     flatten,
-    mask_secret,
+    masked,
     validate_layer,
 )
 from plugin.errors import BadRequest, SettingsError
@@ -27,13 +28,14 @@ class ConfigService:
         self.settings = base
         self.meta = meta
         self._listeners: list[Callable[[Settings], None]] = []
+        self.skipped: list[str] = []  # saved overrides that no longer validate (shown in the admin panel)
 
     def on_change(self, listener: Callable[[Settings], None]) -> None:
         """Call `listener` with the new settings after every applied update."""
         self._listeners.append(listener)
 
     async def load_saved(self) -> None:
-        """Apply overrides saved earlier; an override that no longer validates is skipped, with a warning."""
+        """Apply overrides saved earlier; one that no longer validates is skipped and reported, never applied."""
         saved = await self.meta.saved_config()
         good: dict[str, Any] = {}
         for key, value in saved.items():
@@ -43,18 +45,19 @@ class ConfigService:
                 good.update(validate_layer({key: value}, "saved config"))
             except SettingsError as exc:
                 log.warning("ignoring saved setting: %s", exc.message)
+                self.skipped.append(exc.message)
         if good:
             self.settings = self.settings.replace(good)
 
     def _clean_patch(self, patch: Mapping[str, Any]) -> dict[str, Any]:
-        """Flatten a patch, drop secrets sent back still masked, refuse start-up-only keys."""
+        """Flatten a patch, drop secrets (and URLs) sent back still masked, refuse start-up-only keys."""
         if not isinstance(patch, Mapping):
             raise BadRequest("expected a JSON object of settings", code="invalid_settings")
         flat = flatten(patch)
         current = self.settings.flat()
-        for key in SECRET_KEYS & flat.keys():
+        for key in (SECRET_KEYS | URL_KEYS) & flat.keys():
             value = flat[key]
-            if isinstance(value, str) and value and value == mask_secret(current[key]):
+            if isinstance(value, str) and value and value != current[key] and value == masked(key, current[key]):
                 del flat[key]
         for key in STARTUP_ONLY_KEYS & flat.keys():
             raise BadRequest(f"'{key}' is read at start-up: set it in the settings file", field=key,

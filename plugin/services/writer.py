@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from openai import AsyncOpenAI
 
-from plugin.config import LLMSettings
+from plugin.config import LLMSettings, mask_url
 from plugin.errors import (
     ProviderAuthError,
     ProviderError,
@@ -170,7 +170,7 @@ class LLMService:
             "provider": choice.kind,
             "label": OFFLINE_LABEL if choice.kind == "offline" else choice.model,
             "model": choice.model,
-            "baseUrl": choice.base_url,
+            "baseUrl": mask_url(choice.base_url),
             "fallbackModels": list(choice.fallbacks),
             "presetModels": list(choice.models),
             "reason": choice.reason,
@@ -303,6 +303,9 @@ class LLMService:
         except ProviderError as exc:
             outcome, error = ("auth" if isinstance(exc, ProviderAuthError) else "failed"), exc.message
             raise
+        except Exception as exc:  # noqa: BLE001 - whatever a writer raises is a model failure, never a dead story
+            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+            raise ProviderError(f"{label} failed: {error}") from exc
         finally:
             await stream.aclose()  # closes the HTTP stream of an abandoned call
             await self._log(session_id, purpose, provider, label, usage, started, outcome, error)
@@ -332,10 +335,10 @@ class LLMService:
         try:
             models = await OpenAIModel(client, choice.model).list_models()
             found = choice.model in models
-            return {"ok": True, "provider": "openai", "baseUrl": choice.base_url, "models": models,
+            return {"ok": True, "provider": "openai", "baseUrl": mask_url(choice.base_url), "models": models,
                     "model": choice.model, "modelListed": found}
         except ProviderError as exc:
-            return {"ok": False, "provider": "openai", "baseUrl": choice.base_url, "error": exc.message,
+            return {"ok": False, "provider": "openai", "baseUrl": mask_url(choice.base_url), "error": exc.message,
                     "code": exc.code, "models": list(choice.models)}
         finally:
             await client.close()
