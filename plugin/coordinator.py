@@ -10,14 +10,14 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from plugin import events
 from plugin.chat.base import StreamStatus
 from plugin.clock import Clock
 from plugin.config import Settings
-from plugin.errors import BadRequest, Conflict
+from plugin.errors import BadRequest, Conflict, describe
 from plugin.services.configuration import ConfigService
 from plugin.services.writer import LLMService
 from plugin.store.edits import EditRepo
@@ -277,18 +277,23 @@ class Coordinator(LoopSteps):
         await self.emit(events.STATE, self.snapshot())
 
     async def _fail(self, session_id: int, exc: Exception) -> None:
-        """Show a failed step and wait before it is tried again (or until the admin retries)."""
+        """Show a failed step at once, then persist it when the database allows (the failure may be the
+        database itself: locked, disk full), and wait before the step is tried again (or the admin retries)."""
         delay = self.config.settings.story.retry_delay_s
-        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        self._retry_now.clear()  # from here on, the admin's "retry now" counts
+        message = describe(exc)
         self.error = {"message": message, "step": self.state, "retryInS": delay}
+        if self.session is not None and self.session.id == session_id:
+            self.session = replace(self.session, state="error", error=message)
         try:
-            await self.stories.update_session(session_id, state="error", error=message)
-            await self._reload(session_id)
             await self.emit(events.ERROR, self.error)
             await self.emit_state()
         except Exception:
-            log.exception("could not record the error state")
-        self._retry_now.clear()
+            log.exception("could not announce the error")
+        try:
+            await self.stories.update_session(session_id, state="error", error=message)
+        except Exception:
+            log.exception("could not record the error state (the step is retried all the same)")
         await first_of(self.clock.sleep(delay), self._retry_now.wait())
 
     def _picture_ready(self, session_id: int, number: int, url: str | None) -> None:

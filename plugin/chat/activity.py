@@ -51,8 +51,10 @@ class ViewerActivity:
         batch, self._pending = self._pending, {}
         if batch:
             try:
-                await self.repo.add_viewer_activity(
+                rejected = await self.repo.add_viewer_activity(
                     [(p, u, c.nickname, *c.numbers, c.seen_at) for (p, u), c in batch.items()])
+                for row, why in rejected:
+                    log.error("viewer activity could not be saved and was left out (%s): %r", why, row)
             except Exception:
                 log.exception("could not save viewer activity; keeping it for the next flush")
                 for key, counts in batch.items():

@@ -20,7 +20,11 @@ from plugin.paths import MIGRATIONS_DIR
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
-BUSY_RETRIES = 5
+BUSY_RETRIES = 3
+BUSY_TIMEOUT_MS = 2000  # how long one write waits for another process's lock (before a retry)
+# What one bad row raises: text that cannot be encoded, a value SQLite cannot hold, a broken constraint.
+ROW_ERRORS = (UnicodeEncodeError, OverflowError, sqlite3.IntegrityError, sqlite3.InterfaceError,
+              sqlite3.ProgrammingError)
 
 
 class MigrationError(StoryError):
@@ -50,7 +54,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = await aiosqlite.connect(self.path, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
             await self._conn.execute(f"PRAGMA {pragma}")
 
     async def close(self) -> None:
@@ -108,6 +112,27 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one write statement for many rows in one transaction. Finishes even if cancelled."""
         await self._shielded(self._executemany(sql, list(rows)))
+
+    async def write_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Sequence[Any], str]]:
+        """Write many rows; a row the database cannot take (text it cannot encode, a broken constraint) is
+        left out and returned with the reason, and the others are saved. Finishes even if cancelled.
+        A failure of the database itself (locked, disk full) still raises: every row is kept for a retry."""
+        try:
+            await self._shielded(self._executemany(sql, list(rows)))
+            return []
+        except ROW_ERRORS:
+            return await self._shielded(self._rows_one_by_one(sql, rows))
+
+    async def _rows_one_by_one(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[tuple[Sequence[Any], str]]:
+        """write_rows() after the batch failed: each row on its own, in one transaction."""
+        rejected: list[tuple[Sequence[Any], str]] = []
+        async with self.transaction() as conn:
+            for row in rows:
+                try:
+                    await conn.execute(sql, row)
+                except ROW_ERRORS as exc:  # SQLite undoes just this statement; the transaction goes on
+                    rejected.append((row, f"{type(exc).__name__}: {exc}"))
+        return rejected
 
     async def _shielded(self, write: Coroutine[Any, Any, T]) -> T:
         """Run a write to completion even if the caller is cancelled; close() waits for it."""

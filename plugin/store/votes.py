@@ -47,9 +47,11 @@ class VoteRepo:
             "UPDATE story_rounds SET ends_at = ?, extensions = ? WHERE id = ?", (ends_at, extensions, round_id)
         )
 
-    async def save_ballots(self, round_id: int, ballots: Sequence[JournalEntry | BallotRow]) -> None:
-        """Journal a batch of ballots; a viewer's later ballot replaces the earlier one."""
-        await self.db.executemany(
+    async def save_ballots(self, round_id: int, ballots: Sequence[JournalEntry | BallotRow]
+                           ) -> list[tuple[Sequence[Any], str]]:
+        """Journal a batch of ballots (a viewer's later ballot replaces the earlier one); returns the rows
+        that could not be saved, with why: one bad row never costs the others."""
+        return await self.db.write_rows(
             "INSERT INTO story_ballots (round_id, platform, user_id, nickname, choice_index, weight, msg_id,"
             " cast_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (round_id, platform, user_id) DO UPDATE SET"
             " nickname = excluded.nickname, choice_index = excluded.choice_index, weight = excluded.weight,"
@@ -149,10 +151,12 @@ class VoteRepo:
             for r in rows
         ]
 
-    async def add_viewer_activity(self, rows: Sequence[tuple[str, str, str, int, int, int, int, int, int, float]]) -> None:
+    async def add_viewer_activity(self, rows: Sequence[tuple[str, str, str, int, int, int, int, int, int, float]]
+                                  ) -> list[tuple[Sequence[Any], str]]:
         """Add up gifts, diamonds, likes, joins, follows and shares per viewer:
-        rows of (platform, user_id, nickname, gifts, diamonds, likes, joins, follows, shares, seen_at)."""
-        await self.db.executemany(
+        rows of (platform, user_id, nickname, gifts, diamonds, likes, joins, follows, shares, seen_at).
+        Returns the rows that could not be saved, with why (the others are saved)."""
+        return await self.db.write_rows(
             "INSERT INTO story_viewer_stats (platform, user_id, nickname, gifts, diamonds, likes, joins, follows,"
             " shares, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT (platform, user_id) DO UPDATE SET nickname = excluded.nickname,"

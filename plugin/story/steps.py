@@ -162,6 +162,8 @@ class LoopSteps:
                 self._spawn(self.media.vote_call(fresh, chapter.number, current.record.choices,
                                                  current.timer.remaining()), "vote-call")
 
+        if vote is not None and session.state != "voting":
+            await self._set_state(session, "voting")  # a vote taken up again after a failed step or a restart
         self.last_result = await self.voter.run(session, chapter, vote, opened, state_after)
         await self._reload(session.id)
         await self.emit_state()

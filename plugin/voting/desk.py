@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from plugin import events
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 Announce = Callable[[str, dict[str, object]], Awaitable[None]]
 FLUSH_INTERVAL_S = 0.03  # ballots reach SQLite well within 100 ms of arriving, even under a flood
 ANNOUNCE_INTERVAL_S = 0.1  # at most ~10 vote-updates a second, however fast chat runs
+RETRY_FLUSH_S = 1.0  # after a failed journal write (locked or full disk), try again this much later
 
 
 RECENT_VOTERS = 5
@@ -36,6 +37,10 @@ class OpenRound:
     timer: RoundTimer
     recent: deque[tuple[str, int]] = field(default_factory=lambda: deque(maxlen=RECENT_VOTERS))
     bonus: dict[ViewerKey, list[int]] = field(default_factory=dict)  # [diamonds, likes] given this round
+    # Message ids already counted this round: a chat source re-sending one after the gateway's dedupe window
+    # has forgotten it (or after a restart: the journal's ids come back) never counts it twice.
+    counted: set[str] = field(default_factory=set)
+    unsaved: list[JournalEntry] = field(default_factory=list)  # ballots not in SQLite yet
 
     def snapshot(self) -> dict[str, object]:
         """The vote-update payload, with the last few voters for the overlay's ticker."""
@@ -62,7 +67,7 @@ class VoteDesk:
         if rules is not None:
             self.configure(rules)
         self.current: OpenRound | None = None
-        self._pending: list[JournalEntry] = []
+        self._unsaved: dict[int, OpenRound] = {}  # round id -> a round with ballots not in SQLite yet (open or not)
         self._dirty = False  # a wake-up is already on its way; spares two calls per ballot
         self._oldest_pending = 0.0  # when the oldest unsaved ballot arrived
         self._flush_lock = asyncio.Lock()
@@ -92,13 +97,19 @@ class VoteDesk:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.flush()
 
-    def open(self, record: RoundRecord, timer: RoundTimer, restored: list[BallotRow] = ()) -> OpenRound:  # type: ignore[assignment]
-        """Start counting for a round, re-counting ballots journaled before a restart."""
+    def open(self, record: RoundRecord, timer: RoundTimer, restored: Sequence[BallotRow] = ()) -> OpenRound:
+        """Start counting for a round, re-counting ballots journaled before a restart and, when the round
+        opens again after its close failed (the database was locked or full), the ballots not saved yet."""
         tally = Tally(len(record.choices))
-        for ballot in restored:
+        earlier = self._unsaved.pop(record.id, None)
+        unsaved = earlier.unsaved if earlier is not None else []
+        for ballot in [*restored, *(BallotRow(*entry) for entry in unsaved)]:
             if 0 <= ballot.choice_index < tally.num_choices:
                 tally.cast((ballot.platform, ballot.user_id), ballot.choice_index, int(ballot.weight))
-        self.current = OpenRound(record, tally, timer)
+        counted = {b.msg_id for b in restored if b.msg_id} | (earlier.counted if earlier is not None else set())
+        self.current = OpenRound(record, tally, timer, counted=counted, unsaved=unsaved)
+        if unsaved:
+            self._unsaved[record.id] = self.current
         self._wake_announcer.set()
         return self.current
 
@@ -118,6 +129,11 @@ class VoteDesk:
                 return False
         elif choice >= tally.num_choices:
             return False
+        msg_id = message.msg_id
+        if msg_id is not None:
+            if msg_id in current.counted:
+                return False
+            current.counted.add(msg_id)
         viewer = (message.platform, message.user_id)
         weight = self._weight(current, viewer) if current.bonus else 1
         if tally.cast(viewer, choice, weight):
@@ -137,8 +153,10 @@ class VoteDesk:
     def _add_bonus(self, event: Gift | Like, slot: int, amount: int) -> None:
         """Add diamonds (slot 0) or likes (slot 1) to a viewer's round bonus and re-weigh their ballot."""
         current = self.current
-        if current is None or amount <= 0:
+        if current is None or amount <= 0 or event.msg_id in current.counted:
             return
+        if event.msg_id is not None:
+            current.counted.add(event.msg_id)
         viewer = (event.platform, event.user_id)
         current.bonus.setdefault(viewer, [0, 0])[slot] += amount
         ballot = current.tally.choice_of(viewer)
@@ -159,9 +177,11 @@ class VoteDesk:
     def _journal(self, current: OpenRound, message: ChatMessage | Gift | Like, choice: int, weight: int) -> None:
         """Queue a changed ballot for SQLite and ask for a flush and an announcement."""
         current.recent.append((message.nickname or message.user_id, choice))
-        if not self._pending:
-            self._oldest_pending = time.monotonic()
-        self._pending.append(
+        if not current.unsaved:
+            if not self._unsaved:
+                self._oldest_pending = time.monotonic()
+            self._unsaved[current.record.id] = current
+        current.unsaved.append(
             (message.platform, message.user_id, message.nickname, choice, weight, message.msg_id, message.ts)
         )
         if not self._dirty:
@@ -170,35 +190,45 @@ class VoteDesk:
             self._wake_announcer.set()
 
     async def close(self) -> OpenRound | None:
-        """Stop accepting ballots and write the journal; returns the round that was open."""
+        """Stop accepting ballots and write the journal; returns the round that was open. If the write fails,
+        the ballots stay queued (and come back if the round is opened again)."""
         closed, self.current = self.current, None
-        await self.flush(closed)
+        await self.flush()
         return closed
 
     async def discard(self) -> None:
         """Drop the open round and its unsaved ballots (the chapter is being written again)."""
         async with self._flush_lock:
-            self.current, self._pending = None, []
+            if self.current is not None:
+                self._unsaved.pop(self.current.record.id, None)
+            self.current = None
 
-    async def flush(self, current: OpenRound | None = None) -> None:
-        """Write pending ballots to story_ballots now."""
-        current = current or self.current
+    async def flush(self) -> None:
+        """Write every round's queued ballots to story_ballots now."""
         async with self._flush_lock:
-            batch, self._pending = self._pending, []
-            if not batch or current is None:
-                return
-            try:
-                await self.repo.save_ballots(current.record.id, batch)
-            except BaseException:
-                self._pending[:0] = batch  # keep them for the next attempt
-                raise
-            self.journaled += len(batch)
+            for round_id, current in list(self._unsaved.items()):
+                batch, current.unsaved = current.unsaved, []
+                del self._unsaved[round_id]
+                try:
+                    rejected = await self.repo.save_ballots(round_id, batch)
+                except BaseException:
+                    # the database failed, not a ballot: keep them all (before any newer ones) for the next attempt
+                    current.unsaved[:0] = batch
+                    self._unsaved[round_id] = current
+                    raise
+                for row, why in rejected:
+                    log.error("a ballot could not be saved and was left out (%s): %r", why, row)
+                self.journaled += len(batch) - len(rejected)
+                await self._tell_saved(current, len(batch) - len(rejected))
+
+    async def _tell_saved(self, current: OpenRound, saved: int) -> None:
+        """Tell admin panels how many ballots are safe (a courtesy: a failure here loses nothing)."""
         if self.saved is not None:
             try:
                 await self.saved(events.BALLOTS_SAVED, {"roundId": current.record.id,
                                                         "chapterNumber": current.record.chapter_number,
-                                                        "saved": len(batch), "journaled": self.journaled})
-            except Exception:  # the ballots are safe; telling the panel is only a courtesy
+                                                        "saved": saved, "journaled": self.journaled})
+            except Exception:
                 log.debug("could not announce saved ballots", exc_info=True)
 
     async def _flush_loop(self) -> None:
@@ -211,8 +241,10 @@ class VoteDesk:
             self._dirty = False
             try:
                 await self.flush()
-            except Exception:  # a busy disk must not stop the vote; the batch is retried
-                log.exception("ballot journal flush failed; will retry")
+            except Exception:  # a busy or full disk must not stop the vote; the ballots are written later
+                log.exception("ballot journal flush failed; trying again in %g s", RETRY_FLUSH_S)
+                await asyncio.sleep(RETRY_FLUSH_S)
+                self._wake_flusher.set()
 
     async def _announce_loop(self) -> None:
         """Send the latest counts at most every ANNOUNCE_INTERVAL_S."""
