@@ -13,9 +13,11 @@ from plugin.errors import (
     ProviderError,
     ProviderModelError,
     ProviderRequestError,
+    describe,
 )
 from plugin.services.model import ModelRequest, Usage, estimate_tokens
 from plugin.services.thinking import ThinkFilter
+from plugin.text import clean_text
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
@@ -27,8 +29,10 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
 
 
 def map_provider_error(exc: Exception, model: str) -> ProviderError:
-    """Turn an openai exception into one of ours, keeping the provider's own words."""
-    detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    """Turn an openai exception (or anything else a call raised) into one of ours, keeping the provider's words."""
+    if isinstance(exc, ProviderError):
+        return exc
+    detail = describe(exc)
     if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
         return ProviderAuthError(f"API key rejected by the provider ({detail})")
     if isinstance(exc, openai.NotFoundError):
@@ -90,16 +94,17 @@ class OpenAIModel:
                     delta = choice.delta
                     extra = delta.model_extra or {}
                     usage.reasoning_chars += len(extra.get("reasoning_content") or extra.get("reasoning") or "")
-                    text = think.feed(delta.content or "")
+                    text = clean_text(think.feed(delta.content or ""))
                     if text:
                         written.append(text)
                         yield text
-        except openai.OpenAIError as exc:
+        except Exception as exc:  # noqa: BLE001 - anything a call raises (a bad SSE frame is a JSONDecodeError,
+            # not an OpenAIError) is a model failure: retried, then fallbacks, then the offline writer
             raise map_provider_error(exc, model) from exc
         if not finished:
             # The connection closed cleanly but the answer never said it was complete.
             raise ProviderError(f"the stream from '{model}' was cut off", code="provider_cut_off")
-        tail = think.flush()
+        tail = clean_text(think.flush())
         if tail:
             written.append(tail)
             yield tail

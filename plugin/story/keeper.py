@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from plugin import events
-from plugin.errors import StoryError
+from plugin.errors import describe
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.story.engine import StoryEngine
@@ -51,31 +51,38 @@ class MemoryKeeper:
         if task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(task), timeout=timeout)
-            except TimeoutError:
+            except Exception:  # noqa: BLE001 - slow or failed: take the newest memory there is
                 pass
         latest = await self.stories.latest_memory(session.id, before=chapter.number + 1)
         return StoryMemory.from_json(latest[1] if latest else None)
 
     async def _wait(self, task: asyncio.Future[None]) -> None:
-        """Wait for an update, but never hold the story up for longer than a model call may take."""
+        """Wait for an update, but never hold the story up for longer than a model call may take, and never
+        fail because it did: the chapter goes on with the memory there is."""
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout=self.timeout_s())
         except TimeoutError:
             log.warning("memory update is slow; the next chapter goes ahead with the memory it has")
+        except Exception:  # noqa: BLE001 - _update logs its own failures; this is a last guard
+            log.warning("memory update failed; the next chapter goes ahead with the memory it has", exc_info=True)
 
     async def _update(self, session: SessionRecord, chapter: ChapterRecord, previous: asyncio.Task[None] | None) -> None:
         """One update: the memory before this chapter plus what the writer reports about it."""
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # updates of one session run in order
-        before = await self.stories.latest_memory(session.id, before=chapter.number)
-        memory = StoryMemory.from_json(before[1] if before else None)
         try:
-            memory = await self.engine.update_memory(session, memory, chapter)
-        except (StoryError, asyncio.TimeoutError) as exc:
-            log.warning("memory update after chapter %s failed: %s", chapter.number, getattr(exc, "message", exc))
-        await self.stories.save_memory(session.id, chapter.number, memory.to_json())
-        await self.emit(events.MEMORY_UPDATED, {"sessionId": session.id, "chapterNumber": chapter.number,
-                                                "memory": memory.to_json()})
+            before = await self.stories.latest_memory(session.id, before=chapter.number)
+            memory = StoryMemory.from_json(before[1] if before else None)
+            try:
+                memory = await self.engine.update_memory(session, memory, chapter)
+            except Exception as exc:  # noqa: BLE001 - a failed update keeps the memory as it was
+                log.warning("memory update after chapter %s failed: %s", chapter.number,
+                            describe(exc))
+            await self.stories.save_memory(session.id, chapter.number, memory.to_json())
+            await self.emit(events.MEMORY_UPDATED, {"sessionId": session.id, "chapterNumber": chapter.number,
+                                                    "memory": memory.to_json()})
+        except Exception:  # noqa: BLE001 - never a failed task that every later chapter would trip over
+            log.exception("could not keep the memory after chapter %s; a later chapter catches up", chapter.number)
 
     async def shutdown(self) -> None:
         """Cancel running updates (the next start catches up)."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from plugin import events
 from plugin.clock import Clock
-from plugin.errors import StoryError
+from plugin.errors import StoryError, describe
 from plugin.services.images import ImageService
 from plugin.services.speech import SpeechService
 from plugin.store.records import ChapterRecord, SessionRecord
@@ -106,7 +106,7 @@ class MediaDirector:
             seed = session.seed + (int(asyncio.get_running_loop().time() * 1000) if fresh else 0)
             picture = await self.images.make(prompt, theme, chapter.title, chapter.number, seed)
         except (StoryError, OSError, ValueError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
+            message = describe(exc)
             log.warning("picture for chapter %s failed: %s", chapter.number, message)
             await self.stories.set_image(session.id, chapter.number, "failed")
             if self.on_picture is not None:
