@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from plugin import keys
 from plugin.clock import ManualClock
 from plugin.services.thinking import ThinkFilter
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
 from plugin.story.streaming import ProseStream
 from plugin.voting.parse import parse_vote
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket
+from tests.support.harness import advance_when_waiting, connect_socket, watching
 from tests.support.llm_env import CHAPTER, CHOICES, PROSE, Env, write_first_chapter
-from tests.support.openai_server import Reply
+from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
 FAULTS = 100
@@ -53,16 +56,25 @@ def faulty(kind: str) -> tuple[Any, list[int]]:
         seen[0] += 1
         if seen[0] > FAULTS:
             return Reply(content=CHAPTER)
-        return {
-            "500": Reply(status=500), "429": Reply(status=429, retry_after=0), "503": Reply(status=503),
-            "stall": Reply(content=CHAPTER, stall_after=2, stall_s=30), "cut": Reply(content=CHAPTER, cut_after=4),
-            "junk": Reply(content="{{{ ??? }}}"), "timeout": Reply(content=CHAPTER, first_token_delay_s=30),
-        }[kind]
+        return fault(kind, CHAPTER)
 
     return answer, seen
 
 
-@pytest.mark.parametrize("kind", ["500", "429", "503", "stall", "cut", "junk", "timeout"])
+def fault(kind: str, content: str) -> Reply:
+    """One kind of misbehaving answer to a request that should have answered `content`."""
+    return {
+        "500": Reply(status=500), "429": Reply(status=429, retry_after=0), "503": Reply(status=503),
+        "stall": Reply(content=content, stall_after=2, stall_s=30), "cut": Reply(content=content, cut_after=4),
+        "junk": Reply(content="{{{ ??? }}}"), "timeout": Reply(content=content, first_token_delay_s=30),
+        "bad-frame": Reply(content=content, bad_frame_after=3), "empty": Reply(content=""),
+    }[kind]
+
+
+KINDS = ["500", "429", "503", "stall", "cut", "junk", "timeout", "bad-frame", "empty"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("env", [{"llm.stall_timeout_s": 0.05, "llm.breaker_cooldown_s": 0, "llm.max_retries": 2,
                                   "llm.fallback_models": []}], indirect=True)
 async def test_a_hundred_faults_of_each_kind_never_leave_the_story_stuck(env: Env, kind: str) -> None:
@@ -91,7 +103,8 @@ async def test_a_vote_that_ran_out_while_down_gets_a_grace_period(serve: StartSe
     second = await serve(clock, **{"voting.duration_s": 20, "voting.resume_grace_s": 15})
     overlay, seen = await connect_socket(second.url)
     try:
-        resumed = await seen.wait_for("story:voting-started")
+        # the restarted server may announce the vote before this socket joins: its state says the same
+        resumed = (await seen.wait_for("story:state", lambda s: s["voting"] is not None))["voting"]
         assert resumed["endsAt"] == int((clock.now() + 15) * 1000) and resumed["counts"] == [0, 1, 0]
         await advance_when_waiting(clock, 15)
         assert (await seen.wait_for("story:voting-ended"))["winnerIndex"] == 1
@@ -136,3 +149,131 @@ def test_fuzzed_model_answers_never_raise(answer: str, chunk: int) -> None:
 def test_fuzz_inputs_cover_votes() -> None:
     """The generated lines really include votes (so the fuzz test exercises both outcomes)."""
     assert any(parse_vote(f"{p}{c}", 3) is not None for p, c in itertools.product("!！ ", "abc"))
+
+
+# --- whole stories against a provider that misbehaves in every way, in every purpose --------------------------------
+
+OUTLINE = "TITLE: The Long Fall\nOUTLINE:\n1. The cliff\n2. The cave\n3. The way home"
+FINAL = ("TITLE: Home Again\nSTORY:\nMara climbed the last ridge and saw the lights of the village below. "
+         "She laughed, tired and whole, and walked down to meet the morning.")
+MEMORY = "SUMMARY: Mara searches for the way home.\nCHARACTER: Mara | brave climber | searching\nEVENT: Mara found a door."
+BARE = CHAPTER.split("CHOICES:")[0]  # a chapter without choices: the engine asks for a repair
+REPAIR = "CHOICES:\nA) Open the door\nB) Hide in the alcove\nC) Sing the song back"
+PURPOSES = (("memory", "Update the story memory"), ("repair", "It needs exactly"), ("outline", "Plan an interactive"),
+            ("final", "the final chapter"), ("chapter", "Write chapter"))
+
+
+def purpose_of(body: dict[str, Any]) -> str:
+    """Which step of the story a request is (read from its prompt)."""
+    prompt = " ".join(str(m.get("content", "")) for m in body.get("messages", []))
+    return next((name for name, marker in PURPOSES if marker in prompt), "other")
+
+
+class Gremlin:
+    """A provider that answers most requests with a fault of a random kind, and counts them per purpose."""
+
+    def __init__(self, seed: int, rate: float) -> None:
+        self.rng, self.rate = random.Random(seed), rate
+        self.faults: dict[str, int] = {}
+        self.calls = 0
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        purpose = purpose_of(body)
+        self.calls += 1
+        good = {"memory": MEMORY, "repair": REPAIR, "outline": OUTLINE, "final": FINAL}.get(
+            purpose, BARE if self.rng.random() < 0.4 else CHAPTER)
+        if self.rng.random() >= self.rate:
+            return Reply(content=good)
+        self.faults[purpose] = self.faults.get(purpose, 0) + 1
+        return fault(self.rng.choice(KINDS), good)
+
+
+async def test_a_hundred_faults_in_every_purpose_never_leave_a_story_stuck(serve: StartServer) -> None:
+    gremlin = Gremlin(seed=11, rate=0.7)
+    async with FakeOpenAI(default_reply=gremlin) as fake:
+        server = await serve(ManualClock(), **{
+            "llm.base_url": fake.base_url, "llm.api_key": "test-key", "llm.model": "fake-model",
+            "llm.fallback_models": [], "llm.max_retries": 1, "llm.stall_timeout_s": 0.3, "llm.timeout_s": 20,
+            "llm.breaker_cooldown_s": 0, "story.max_chapters": 3, "story.chapter_words": 30,
+            "images.provider": "off", "tts.provider": "off", "story.prefetch": "off"})
+        stories = 0
+        async with watching(server.url, "/admin", {"token": server.token}) as seen:
+            while sum(gremlin.faults.values()) < 100:
+                status, body = await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+                assert status == 201, body
+                session = body["session"]["id"]
+                async with asyncio.timeout(120):  # a story never hangs, whatever the provider does
+                    for number in (1, 2):
+                        await seen.wait_for("story:voting-started", lambda v: v["sessionId"] == session
+                                            and v["chapterNumber"] == number)
+                        assert (await server.call("POST", f"{API}/next-chapter", {"choiceIndex": 1}))[0] == 200
+                    await seen.wait_for("story:ended", lambda e: e["sessionId"] == session)
+                stories += 1
+            assert not seen.named("story:error")  # no step ever failed: faults were retried, then written offline
+        assert set(gremlin.faults) >= {"outline", "chapter", "final", "memory", "repair"}, gremlin.faults
+        assert stories >= 3
+
+
+@pytest.mark.parametrize("json_mode", ["on", "off"])
+async def test_a_broken_memory_answer_never_holds_up_the_next_chapter(serve: StartServer, json_mode: str) -> None:
+    def answer(body: dict[str, Any]) -> Reply:
+        purpose = purpose_of(body)
+        if purpose == "memory":
+            return Reply(content=MEMORY, bad_frame_after=1)  # the openai client raises JSONDecodeError
+        return Reply(content={"outline": OUTLINE, "final": FINAL}.get(purpose, CHAPTER))
+
+    async with FakeOpenAI(default_reply=answer) as fake:
+        server = await serve(ManualClock(), **{
+            "llm.base_url": fake.base_url, "llm.api_key": "test-key", "llm.model": "fake-model",
+            "llm.fallback_models": [], "llm.json_mode": json_mode, "story.max_chapters": 2,
+            "story.chapter_words": 30, "images.provider": "off", "tts.provider": "off"})
+        async with watching(server.url, "/admin", {"token": server.token}) as seen:
+            await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+            await seen.wait_for("story:voting-started")
+            await server.call("POST", f"{API}/next-chapter", {"choiceIndex": 0})
+            ended = await seen.wait_for("story:ended", timeout=30)
+            assert ended["recap"]["chapters"] == 2 and not seen.named("story:error")
+        status, memory = await server.call("GET", f"{API}/memory")
+        assert memory["memory"]["characters"] == []  # the failed updates stored nothing, and nothing broke
+
+
+# --- the database itself fails: the panel is told at once, ballots are kept, the story goes on after ------------------
+
+
+@pytest.mark.parametrize("fault_kind", ["locked", "full"])
+async def test_a_failing_database_is_told_to_the_panel_and_loses_no_ballot(serve: StartServer, tmp_path: Path,
+                                                                           fault_kind: str) -> None:
+    clock = ManualClock()
+    server = await serve(clock, **{"voting.duration_s": 60, "images.provider": "off", "tts.provider": "off",
+                                   "story.retry_delay_s": 5})
+    db = server.app[keys.DB]
+    async with watching(server.url, "/admin", {"token": server.token}) as seen:
+        await server.call("POST", f"{API}/start", {"theme": "fantasy"})
+        await seen.wait_for("story:voting-started")
+        blocker = sqlite3.connect(tmp_path / "data" / "story.db", isolation_level=None)
+        if fault_kind == "locked":
+            blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database
+        else:
+            pages = (await db.fetchone("PRAGMA page_count"))[0]
+            await db.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from now on
+        lines = [{"user_id": f"v{i}", "nickname": f"v{i}", "text": "!b", "msg_id": f"m{i}"} for i in range(300)]
+        await server.call("POST", f"{API}/chat", {"messages": lines})
+        await server.call("POST", f"{API}/next-chapter", {})  # closing the vote needs the database
+        error = await seen.wait_for("story:error", timeout=30)
+        assert error["retryInS"] == 5 and ("locked" in error["message"] or "full" in error["message"])
+        state = await seen.wait_for("story:state", lambda s: s["state"] == "error")
+        assert state["error"]["message"] == error["message"]
+        if fault_kind == "locked":
+            blocker.execute("ROLLBACK")
+        else:
+            await db.conn.execute("PRAGMA max_page_count = 1073741823")
+        blocker.close()
+        await advance_when_waiting(clock, 5)  # the step is tried again: the vote is open again, ballots and all
+        await seen.wait_for("story:voting-started", lambda v: len(seen.named("story:voting-started")) > 1)
+        assert seen.named("story:voting-started")[-1]["counts"] == [0, 300, 0]
+        await server.call("POST", f"{API}/next-chapter", {})
+        ended = await seen.wait_for("story:voting-ended", timeout=30)
+        assert ended["counts"] == [0, 300, 0]
+        await seen.wait_for("story:chapter-ready", lambda c: c["chapterNumber"] == 2, timeout=30)
+    with sqlite3.connect(tmp_path / "data" / "story.db") as check:
+        assert check.execute("SELECT COUNT(*) FROM story_ballots").fetchone()[0] == 300

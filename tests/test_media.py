@@ -12,7 +12,7 @@ from PIL import Image
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket
+from tests.support.harness import Running, advance_when_waiting, connect_socket, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -120,18 +120,18 @@ async def test_provider_errors_never_stop_the_story(serve: StartServer) -> None:
         fake.script_speech(*[Reply(status=500)] * 200)
         server = await serve(ManualClock(), **{"images.base_url": fake.base_url, "images.api_key": "k",
                                                "tts.base_url": fake.base_url, "tts.api_key": "k"})
-        overlay, seen = await connect_socket(server.url)
-        try:
+        async with watching(server.url) as seen, \
+                watching(server.url, "/admin", {"token": server.token}) as admin_seen:
             await server.call("POST", f"{API}/start", {"theme": "horror"})
-            failed = await seen.wait_for("story:image-failed")
-            assert failed["chapterNumber"] == 1 and "500" in failed["error"]
+            failed = await admin_seen.wait_for("story:image-failed")
+            assert failed["chapterNumber"] == 1 and "500" in failed["error"]  # the streamer learns why
+            shown = await seen.wait_for("story:image-failed")
+            assert shown["chapterNumber"] == 1 and "error" not in shown  # viewers never see provider text
             line = await seen.wait_for("story:narration", lambda n: n["kind"] == "chapter")
             assert line["audioUrl"] is None and line["durationMs"] > 0  # paced text instead of audio
             await seen.wait_for("story:voting-started")
             status, body = await server.call("GET", f"{API}/status")
             assert body["state"] == "voting" and body["chapter"]["imageUrl"] is None
-        finally:
-            await overlay.disconnect()
 
 
 async def test_regenerate_a_picture_with_a_custom_prompt(serve: StartServer) -> None:

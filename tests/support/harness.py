@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -73,6 +75,16 @@ async def connect_socket(url: str, namespace: str = "/overlay", auth: Any = None
     return client, log
 
 
+@asynccontextmanager
+async def watching(url: str, namespace: str = "/overlay", auth: Any = None) -> AsyncIterator[EventLog]:
+    """A Socket.IO client recording every event while the block runs; always disconnected after it."""
+    client, log = await connect_socket(url, namespace, auth)
+    try:
+        yield log
+    finally:
+        await client.disconnect()
+
+
 @dataclass
 class Running:
     """A started server and an HTTP session to talk to it."""
@@ -118,6 +130,18 @@ async def start_server(settings: Settings, clock: Clock | None = None) -> Runnin
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return Running(server, app, aiohttp.ClientSession(), clock)
+
+
+async def raw_status(url: str, head: bytes) -> int:
+    """Send a request exactly as written (bytes no client library would send) and return the status code."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(head)
+        await writer.drain()
+        return int((await reader.readline()).split()[1])
+    finally:
+        writer.close()
 
 
 async def advance_when_waiting(clock: ManualClock, seconds: float) -> None:

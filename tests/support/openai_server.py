@@ -46,6 +46,7 @@ class Reply:
     cut_after: int | None = None
     stall_after: int | None = None
     stall_s: float = 0.0
+    bad_frame_after: int | None = None  # after this many content pieces, one SSE frame that is not JSON
     for_model: str | None = None
     usage: bool = True
     finish_reason: str = "stop"
@@ -374,6 +375,8 @@ class FakeOpenAI:
                     return cut()
                 if reply.stall_after is not None and sent == reply.stall_after:
                     await self._delay(reply.stall_s)
+                if reply.bad_frame_after is not None and sent == reply.bad_frame_after:
+                    await resp.write(b'data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "x\n\n')
                 if sent:
                     await self._delay(interval)
                 await send({"content": piece})

@@ -119,8 +119,20 @@ def pin(msg_id: int, pinned: WebcastChatMessage) -> WebcastRoomPinMessage:
     )
 
 
-def envelope(message: betterproto2.Message) -> ProtoMessageFetchResultBaseProtoMessage:
+@dataclass
+class Raw:
+    """A message whose payload bytes the test chooses (e.g. text that is not UTF-8, as TikTok may send)."""
+
+    method: str
+    payload: bytes
+    msg_id: int
+
+
+def envelope(message: betterproto2.Message | Raw) -> ProtoMessageFetchResultBaseProtoMessage:
     """Wrap one message as an entry of a fetch result: method name + serialized payload."""
+    if isinstance(message, Raw):
+        return ProtoMessageFetchResultBaseProtoMessage(method=message.method, payload=message.payload,
+                                                       msg_id=message.msg_id)
     msg_id = getattr(getattr(message, "common", None), "msg_id", 0)
     return ProtoMessageFetchResultBaseProtoMessage(method=type(message).__name__, payload=bytes(message), msg_id=msg_id)
 
@@ -128,7 +140,7 @@ def envelope(message: betterproto2.Message) -> ProtoMessageFetchResultBaseProtoM
 _cursors = itertools.count(1)
 
 
-def fetch_result(messages: Iterable[betterproto2.Message], first: bool = False) -> ProtoMessageFetchResult:
+def fetch_result(messages: Iterable[betterproto2.Message | Raw], first: bool = False) -> ProtoMessageFetchResult:
     """A ProtoMessageFetchResult; the first one (from the sign server) carries the websocket address."""
     cursor = f"cursor-{next(_cursors)}"
     return ProtoMessageFetchResult(
@@ -138,7 +150,7 @@ def fetch_result(messages: Iterable[betterproto2.Message], first: bool = False) 
     )
 
 
-def push_frame(messages: Iterable[betterproto2.Message], compress: bool = True) -> bytes:
+def push_frame(messages: Iterable[betterproto2.Message | Raw], compress: bool = True) -> bytes:
     """The bytes of one websocket frame: a "msg" WebcastPushFrame around a (gzipped) fetch result."""
     payload = bytes(fetch_result(messages))
     headers = [PushHeader(key="compress_type", value="gzip" if compress else "none")]
