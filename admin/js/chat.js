@@ -8,7 +8,7 @@ import * as notify from "./notify.js";
 import { guard } from "./notify.js";
 import { isSignedIn } from "./auth.js";
 import { socketConnected } from "./socket.js";
-import { serverNow } from "./live.js";
+import { serverNow } from "./livemodel.js";
 
 const stateBadge = $("chat-state"), detailLine = $("chat-detail"), sourceLabel = $("chat-source-label");
 const topBadge = $("chat-badge"), navDot = $("nav-chat-dot"), facts = $("chat-facts");

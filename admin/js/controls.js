@@ -6,7 +6,8 @@ import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
 import { forceVoteEnd } from "./socket.js";
-import { live, isRunning, render } from "./live.js";
+import { live, isRunning } from "./livemodel.js";
+import { render } from "./liveview.js";
 
 const list = $("live-choices"), totals = $("live-totals"), lastResult = $("last-result");
 const recent = $("recent-votes"), ack = $("force-end-ack"), ballots = $("ballots-saved");

@@ -6,7 +6,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { live, isRunning } from "./live.js";
+import { live, isRunning } from "./livemodel.js";
 
 const FORMATS = { html: "HTML", md: "Markdown", json: "JSON" };
 const box = $("export-current-box"), button = $("export-current"), format = $("export-current-format");

@@ -5,7 +5,7 @@ import { $, el, fill, fmt } from "./dom.js";
 import { bus } from "./bus.js";
 import * as api from "./api.js";
 import { guard, quietly } from "./notify.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 import { themeName, themeLabel } from "./themes.js";
 import { styleWords } from "./storystyle.js";
 import { voteChart } from "./charts.js";

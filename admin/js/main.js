@@ -26,7 +26,7 @@ import "./exports.js";
 import "./room.js";
 import "./tasks.js";
 import "./writerschat.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 import { lastSample } from "./voices.js";
 
 const nav = $("nav");

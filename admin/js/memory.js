@@ -4,7 +4,7 @@ import { $, el, fill, fmt } from "./dom.js";
 import { bus } from "./bus.js";
 import * as api from "./api.js";
 import { guard, quietly } from "./notify.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 
 const picker = $("memory-chapter"), meta = $("memory-meta"), summary = $("memory-summary");
 const LISTS = {

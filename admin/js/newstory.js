@@ -5,7 +5,8 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { live, isRunning, render } from "./live.js";
+import { live, isRunning } from "./livemodel.js";
+import { render } from "./liveview.js";
 import { themes, setThemes, themeName } from "./themes.js";
 import { readStyle } from "./storystyle.js";
 

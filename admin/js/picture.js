@@ -6,7 +6,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 
 const figure = $("live-picture"), frame = figure.querySelector(".picture-frame");
 const img = $("live-image"), link = $("live-image-link"), note = $("live-image-note");

@@ -6,7 +6,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 import { refresh as refreshChat } from "./chat.js";
 
 const nick = $("rehearsal-nick"), text = $("rehearsal-text"), sendBtn = $("rehearsal-send");

@@ -7,7 +7,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard, problem } from "./notify.js";
-import { isRunning } from "./live.js";
+import { isRunning } from "./livemodel.js";
 import { themeName, themeLabel, fillThemeSelect } from "./themes.js";
 import { styleFields, readStyle, styleWords } from "./storystyle.js";
 import { open as openInHistory } from "./history.js";

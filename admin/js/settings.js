@@ -7,7 +7,8 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { restingModels, restingWords, setLlm } from "./live.js";
+import { restingModels, restingWords } from "./liveview.js";
+import { setLlm } from "./live.js";
 
 const form = $("settings-form"), status = $("settings-status"), saveBtn = $("settings-save");
 const langSelect = $("s-language-select"), langInput = $("s-language");

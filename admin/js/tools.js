@@ -7,7 +7,8 @@ import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard, quietly } from "./notify.js";
 import { isSignedIn } from "./auth.js";
-import { live, isRunning, setContent } from "./live.js";
+import { live, isRunning } from "./livemodel.js";
+import { setContent } from "./live.js";
 
 const tools = $("edit-tools"), text = $("live-text");
 const preview = $("rewrite-selection"), rwForm = $("rewrite-form"), rwInput = $("rewrite-instruction");

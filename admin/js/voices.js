@@ -7,7 +7,7 @@ import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
 import { isSignedIn } from "./auth.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 
 const list = $("voices-list"), empty = $("voices-empty"), sampleText = $("sample-text");
 const provider = $("voices-provider"), chars = $("character-voices"), charsEmpty = $("character-voices-empty");

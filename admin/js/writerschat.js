@@ -6,7 +6,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import { guard } from "./notify.js";
 import { isSignedIn } from "./auth.js";
-import { live } from "./live.js";
+import { live } from "./livemodel.js";
 
 const about = $("chat-about"), messages = $("chat-messages"), emptyNote = $("chat-empty");
 const form = $("writers-chat-form"), input = $("chat-input"), sendBtn = $("chat-send");
