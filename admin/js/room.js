@@ -1,7 +1,6 @@
-// Writer's room: prepared stories (GET/POST drafts), and one draft's editor: a phase stepper
-// (setup → premise → outline → opening → live), each step written (or written again) with its text
-// streamed live into its textarea (POST stream {step, draftId}), edited by hand and saved (PATCH),
-// then "Go live" (POST drafts/{id}/start) hands the story to Live.
+// Writer's room: prepared stories (GET/POST drafts), and one draft's editor: its fields, edited by
+// hand and saved (PATCH), each step written (or written again) in turn (the stepper and the
+// streaming are roomsteps.js's), then "Go live" (POST drafts/{id}/start) hands the story to Live.
 import { $, el, fill, fmt, busy, goTo, secondClick } from "./dom.js";
 import { bus } from "./bus.js";
 import * as api from "./api.js";
@@ -11,24 +10,17 @@ import { isRunning } from "./livemodel.js";
 import { themeName, themeLabel, fillThemeSelect } from "./themes.js";
 import { styleFields, readStyle, styleWords } from "./storystyle.js";
 import { open as openInHistory } from "./history.js";
-
-const PHASES = ["setup", "premise", "outline", "opening", "live"];
-const PHASE_NAMES = { setup: "Setup", premise: "Premise", outline: "Outline", opening: "Opening", live: "Live" };
-const STEP_WORDS = { premise: "the premise", outline: "the outline", opening: "the opening chapter" };
-const NEXT = { premise: "outline", outline: "opening", opening: null };
+import { PHASE_NAMES, STEP_WORDS, NEXT, writeBtns, acceptBtns, renderSteps, streamStep } from "./roomsteps.js";
 
 const list = $("drafts-list"), newForm = $("draft-new-form"), themeSel = $("draft-theme");
 const customBox = $("draft-custom-box"), custom = $("draft-custom"), wishes = $("draft-wishes");
 const styleBox = $("draft-style-box"), createBtn = $("draft-new");
 const emptyNote = $("draft-empty"), editor = $("draft-editor"), titleIn = $("draft-title"), meta = $("draft-meta");
-const phases = $("draft-phases"), wentLive = $("draft-went-live"), setupFacts = $("draft-setup-facts");
+const wentLive = $("draft-went-live"), setupFacts = $("draft-setup-facts");
 const editWishes = $("draft-edit-wishes"), premise = $("draft-premise"), outline = $("draft-outline");
 const openTitle = $("draft-opening-title"), openContent = $("draft-opening-content"), choicesList = $("draft-choices");
 const saveBtn = $("draft-save"), status = $("draft-status"), deleteBtn = $("draft-delete");
 const goLive = $("draft-go-live"), goLiveHint = $("draft-go-live-hint");
-const writeBtns = { premise: $("draft-write-premise"), outline: $("draft-write-outline"), opening: $("draft-write-opening") };
-const acceptBtns = [...editor.querySelectorAll(".draft-accept")];
-const stepStates = [...editor.querySelectorAll(".step-state")];
 const TARGET = { premise, outline, opening: openContent };
 styleBox.append(styleFields("draft"));
 
@@ -126,14 +118,7 @@ function render() {
   setupFacts.textContent = [`Theme: ${themeLabel(d)}`, styleWords(d.style) ? `Style — ${styleWords(d.style)}` : ""]
     .filter(Boolean).join(". ");
 
-  const at = PHASES.indexOf(d.phase);
-  for (const li of phases.querySelectorAll("li[data-phase]")) {
-    const i = PHASES.indexOf(li.dataset.phase);
-    li.classList.toggle("done", i < at);
-    li.classList.toggle("current", i === at);
-    li.classList.toggle("writing", li.dataset.phase === writing);
-    if (i === at) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
-  }
+  renderSteps(d, writing);
   wentLive.hidden = !live;
   if (live) {
     fill(wentLive, el("span", { text: d.sessionId ? `This story went live (story #${d.sessionId}). ` : "This story went live. " }),
@@ -141,22 +126,6 @@ function render() {
         on: { click: guard(async () => { goTo("history"); await openInHistory(d.sessionId); }, "history") } }) : null);
   }
 
-  const has = { premise: Boolean(d.premise), outline: Boolean(d.outline), opening: Boolean(d.opening) };
-  for (const [step, btn] of Object.entries(writeBtns)) {
-    btn.textContent = writing === step ? "Writing…" : has[step] ? "Write again" : "Write";
-    btn.disabled = Boolean(writing) || live;
-    btn.classList.toggle("primary", !has[step] && !writing && PHASES.indexOf(step) === at + 1);
-  }
-  for (const node of stepStates) {
-    const step = node.dataset.step;
-    node.dataset.state = writing === step ? "writing" : has[step] ? "written" : "empty";
-    node.textContent = writing === step ? "writing…" : has[step] ? "✓ written" : "not written yet";
-  }
-  for (const btn of acceptBtns) {
-    const step = btn.dataset.step, next = NEXT[step];
-    btn.textContent = !next ? "Accept · ready to go live" : has[next] ? "Accept · next" : `Accept · write ${STEP_WORDS[next]}`;
-    btn.disabled = Boolean(writing) || live || !has[step];
-  }
   for (const input of editor.querySelectorAll(".draft-field")) {
     const streamingHere = writing && (input === TARGET[writing] || (writing === "opening" && (input === openTitle || input.classList.contains("draft-choice"))));
     input.readOnly = live || Boolean(streamingHere);
@@ -244,14 +213,7 @@ async function write(step) {
   render();
   let final;
   try {
-    final = await api.stream({ step, draftId: id }, {
-      onDelta(delta) {
-        if (!current || current.id !== id) return;
-        target.value += delta;
-        target.scrollTop = target.scrollHeight;
-      },
-      onStatus(s) { if (s.phase === "restart") target.value = ""; },  // the writer starts over
-    }, { label: `Write ${STEP_WORDS[step]}` });
+    final = await streamStep(step, id, target, () => Boolean(current && current.id === id));
   } catch (err) {
     if (current && current.id === id) {  // back to what was there
       target.value = before.value;
@@ -344,9 +306,6 @@ saveBtn.addEventListener("click", guard(async () => {
   notify.info("Prepared story saved");
 }, "writer's room"));
 editor.addEventListener("input", () => renderDirty());
-for (const btn of phases.querySelectorAll("button[data-goto]")) {
-  btn.addEventListener("click", () => $(btn.dataset.goto).scrollIntoView({ behavior: "smooth", block: "start" }));
-}
 
 goLive.addEventListener("click", guard(async () => {
   if (!current) return;
@@ -385,4 +344,3 @@ bus.on("live:changed", renderGoLive);
 bus.on("auth:signed-in", () => { loadList().catch(() => {}); });
 bus.on("socket:connected", (p) => { if (p.reconnect && !writing) loadList().catch(() => {}); });
 render();
-
