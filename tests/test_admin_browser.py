@@ -290,7 +290,7 @@ async def test_voices_list_plays_a_sample_in_the_page(serve: StartServer, browse
     assert reply["audioUrl"].startswith(f"{API}/audio/") and (await played.value).url.endswith(reply["audioUrl"])
     sent = (await answered.value).request.post_data_json
     assert sent == {"voice": voice, "text": "A short test of this voice."}
-    assert await page.evaluate("() => window.Admin.voices.lastSample.audioUrl") == reply["audioUrl"]
+    assert await page.evaluate("() => window.__admin.voices.lastSample.audioUrl") == reply["audioUrl"]
     await page.locator("#voices").scroll_into_view_if_needed()
     await screenshot(page, "admin-voices")
     assert dialogs == []
@@ -321,8 +321,8 @@ async def test_live_picture_and_a_new_picture_from_a_custom_prompt(serve: StartS
     await page.locator("#image-prompt-box summary").click()
     await screenshot(page, "admin-live-picture")
     # A failed picture says why, as text (the event is the server's story:image-failed payload).
-    await page.evaluate("(error) => window.Admin.bus.emit('story:image-failed',"
-                        " {sessionId: window.Admin.live.model.session.id, chapterNumber: 1, error})", XSS)
+    await page.evaluate("(error) => window.__admin.bus.emit('story:image-failed',"
+                        " {sessionId: window.__admin.live.model.session.id, chapterNumber: 1, error})", XSS)
     await expect(page.locator("#live-image-note")).to_have_text(f"picture failed: {XSS}")
     assert await page.locator("img[src='x']").count() == 0 and dialogs == []
     await page.close()

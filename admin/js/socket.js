@@ -1,87 +1,90 @@
 // The /admin Socket.IO connection: forwards story:* events to the bus, shows a connection badge,
 // and sends story:force-vote-end with an acknowledgement.
-"use strict";
-(() => {
-  const A = window.Admin;
-  const badge = A.$("conn-badge");
-  const EVENTS = [
-    "story:state", "story:generation-started", "story:chapter-token", "story:chapter-reset",
-    "story:chapter-ready", "story:voting-started", "story:vote-update", "story:voting-ended",
-    "story:ended", "story:error", "story:image-updated", "story:chat-status",
-    "story:chapter-updated", "story:notes-updated", "story:memory-updated", "story:image-failed",
-    "story:narration", "story:branch-ready", "story:ballots-saved", "story:task-progress",
-  ];
-  let socket = null;
-  let wasConnected = false;
+import { $ } from "./dom.js";
+import { bus } from "./bus.js";
+import * as notify from "./notify.js";
+import { token } from "./token.js";
 
-  function setBadge(state, text) {
-    badge.dataset.state = state;
-    badge.textContent = text;
-    badge.title = state === "live" ? "Live updates are connected" : "Live updates are not connected; they resume by themselves";
+const badge = $("conn-badge");
+const EVENTS = [
+  "story:state", "story:generation-started", "story:chapter-token", "story:chapter-reset",
+  "story:chapter-ready", "story:voting-started", "story:vote-update", "story:voting-ended",
+  "story:ended", "story:error", "story:image-updated", "story:chat-status",
+  "story:chapter-updated", "story:notes-updated", "story:memory-updated", "story:image-failed",
+  "story:narration", "story:branch-ready", "story:ballots-saved", "story:task-progress",
+];
+let socket = null;
+let wasConnected = false;
+
+function setBadge(state, text) {
+  badge.dataset.state = state;
+  badge.textContent = text;
+  badge.title = state === "live" ? "Live updates are connected" : "Live updates are not connected; they resume by themselves";
+}
+
+function connect() {
+  disconnect();
+  if (typeof window.io !== "function") {
+    setBadge("down", "No live updates");
+    notify.error("The Socket.IO client did not load (/overlay/vendor/socket.io.min.js): live updates are off.");
+    return;
   }
-
-  function connect() {
-    disconnect();
-    if (typeof window.io !== "function") {
-      setBadge("down", "No live updates");
-      A.notify.error("The Socket.IO client did not load (/overlay/vendor/socket.io.min.js): live updates are off.");
+  setBadge("connecting", "Connecting…");
+  socket = window.io("/admin", {
+    auth: { token: token() },
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 4000,
+  });
+  socket.on("connect", () => {
+    setBadge("live", "Live");
+    bus.emit("socket:connected", { reconnect: wasConnected });
+    wasConnected = true;
+  });
+  socket.on("disconnect", (reason) => {
+    setBadge("reconnecting", "Reconnecting…");
+    bus.emit("socket:disconnected", { reason });
+    // A server-side disconnect is not retried by the client on its own.
+    if (reason === "io server disconnect" && socket) socket.connect();
+  });
+  socket.on("connect_error", (err) => {
+    const msg = (err && err.message) || "connection failed";
+    if (/unauthori[sz]ed/i.test(msg)) {
+      disconnect();
+      bus.emit("auth:rejected", "The live connection refused your admin token. Sign in again.");
       return;
     }
-    setBadge("connecting", "Connecting…");
-    socket = window.io("/admin", {
-      auth: { token: A.auth.token() },
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 4000,
-    });
-    socket.on("connect", () => {
-      setBadge("live", "Live");
-      A.bus.emit("socket:connected", { reconnect: wasConnected });
-      wasConnected = true;
-    });
-    socket.on("disconnect", (reason) => {
-      setBadge("reconnecting", "Reconnecting…");
-      A.bus.emit("socket:disconnected", { reason });
-      // A server-side disconnect is not retried by the client on its own.
-      if (reason === "io server disconnect" && socket) socket.connect();
-    });
-    socket.on("connect_error", (err) => {
-      const msg = (err && err.message) || "connection failed";
-      if (/unauthori[sz]ed/i.test(msg)) {
-        disconnect();
-        A.auth.rejected("The live connection refused your admin token. Sign in again.");
-        return;
-      }
-      setBadge("reconnecting", "Reconnecting…");
-      // socket.io keeps retrying transport errors; if it gave up (not active), try again soon.
-      if (socket && !socket.active) setTimeout(() => { if (socket && !socket.connected) socket.connect(); }, 2000);
-    });
-    for (const name of EVENTS) socket.on(name, (payload) => A.bus.emit(name, payload || {}));
-  }
+    setBadge("reconnecting", "Reconnecting…");
+    // socket.io keeps retrying transport errors; if it gave up (not active), try again soon.
+    if (socket && !socket.active) setTimeout(() => { if (socket && !socket.connected) socket.connect(); }, 2000);
+  });
+  for (const name of EVENTS) socket.on(name, (payload) => bus.emit(name, payload || {}));
+}
 
-  function disconnect() {
-    if (socket) {
-      socket.removeAllListeners();
-      socket.disconnect();
-      socket = null;
+function disconnect() {
+  if (socket) {
+    socket.removeAllListeners();
+    socket.disconnect();
+    socket = null;
+  }
+  setBadge("down", "Offline");
+}
+
+/** Emit story:force-vote-end; resolves with the server's ack or rejects after 5 s. */
+export function forceVoteEnd() {
+  return new Promise((resolve, reject) => {
+    if (!socket || !socket.connected) {
+      reject(new Error("Not connected to the server (live updates are reconnecting). Try again in a moment."));
+      return;
     }
-    setBadge("down", "Offline");
-  }
-
-  /** Emit story:force-vote-end; resolves with the server's ack or rejects after 5 s. */
-  function forceVoteEnd() {
-    return new Promise((resolve, reject) => {
-      if (!socket || !socket.connected) {
-        reject(new Error("Not connected to the server (live updates are reconnecting). Try again in a moment."));
-        return;
-      }
-      socket.timeout(5000).emit("story:force-vote-end", {}, (err, ack) => {
-        if (err) reject(new Error("The server did not answer within 5 seconds."));
-        else resolve(ack || {});
-      });
+    socket.timeout(5000).emit("story:force-vote-end", {}, (err, ack) => {
+      if (err) reject(new Error("The server did not answer within 5 seconds."));
+      else resolve(ack || {});
     });
-  }
+  });
+}
 
-  A.bus.on("auth:signed-in", connect);
-  A.bus.on("auth:signed-out", disconnect);
-  A.socket = { forceVoteEnd, connected: () => Boolean(socket && socket.connected) };
-})();
+bus.on("auth:signed-in", connect);
+bus.on("auth:signed-out", disconnect);
+
+/** Whether live updates are connected right now. */
+export const socketConnected = () => Boolean(socket && socket.connected);
