@@ -624,7 +624,9 @@ async def test_the_writers_chat_answers_without_touching_the_story(serve: StartS
     await expect(reply).to_contain_text("twin", timeout=20_000)
     await expect(page.locator("#chat-input")).to_have_value("")
     await page.locator("#chat-input").fill(XSS)
-    await page.locator("#chat-input").press("Enter")
+    async with page.expect_response(lambda r: r.url.endswith(f"{API}/stream")) as second:
+        await page.locator("#chat-input").press("Enter")
+    await (await second.value).finished()  # the answer is saved before its stream ends
     await expect(messages).to_have_count(4, timeout=20_000)
     await expect(messages.nth(2)).to_have_text(re.compile(re.escape(XSS)))
     status, body = await server.call("GET", f"{API}/writers-chat")
