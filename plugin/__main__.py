@@ -12,8 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from plugin.config import Settings, load_settings
 from plugin.errors import StoryError
+from plugin.settings.schema import Settings, load_settings
 
 log = logging.getLogger("plugin")
 

@@ -27,18 +27,23 @@ from plugin.chat.service import ChatService
 from plugin.chat.simulator import SimulatedAudience
 from plugin.chat.tiktok import TikTokSource
 from plugin.clock import Clock, SystemClock
-from plugin.config import Settings
-from plugin.coordinator import Coordinator
+from plugin.media.espeak.engine import EspeakEngine
+from plugin.media.filecache import FileCache
+from plugin.media.images import ImageService
+from plugin.media.speech import SpeechService
+from plugin.media.titlecard.card import render_title_card
 from plugin.paths import SETTINGS_DIR
 from plugin.realtime import Realtime
-from plugin.services.configuration import ConfigService
-from plugin.services.espeak import EspeakEngine
-from plugin.services.filecache import FileCache
-from plugin.services.images import ImageService
-from plugin.services.offline import OfflineWriter
-from plugin.services.speech import SpeechService
-from plugin.services.titlecard import render_title_card
-from plugin.services.writer import LLMService
+from plugin.room.jobs import JobRunner
+from plugin.room.storybook import Storybook
+from plugin.room.writers_room import WritersRoom
+from plugin.settings.live import ConfigService
+from plugin.settings.schema import Settings
+from plugin.show.coordinator import Coordinator
+from plugin.show.media import MediaDirector
+from plugin.show.parts import ShowParts
+from plugin.show.prefetch import BranchPrefetcher
+from plugin.show.tools import EditorTools
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
 from plugin.store.meta import MetaRepo
@@ -46,15 +51,14 @@ from plugin.store.repo import StoryRepo
 from plugin.store.room import RoomRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
-from plugin.story.jobs import JobRunner
 from plugin.story.keeper import MemoryKeeper
-from plugin.story.media import MediaDirector
 from plugin.story.prompts import PromptBook
-from plugin.story.room import WritersRoom
-from plugin.story.storybook import Storybook
-from plugin.story.themes import load_themes
-from plugin.story.tools import EditorTools
+from plugin.tasks import Tasks
+from plugin.themes import load_themes
 from plugin.voting.desk import VoteDesk
+from plugin.voting.runner import VoteRunner
+from plugin.writers.offline.writer import OfflineWriter
+from plugin.writers.router import LLMService
 from plugin.yamlfile import load_yaml_file
 
 log = logging.getLogger(__name__)
@@ -133,10 +137,10 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
             await asyncio.to_thread(image_cache.cleanup, None, keep)
             await asyncio.to_thread(audio_cache.cleanup)
 
-    cleanup = asyncio.create_task(trim(), name="cache-cleanup")
+    tasks = Tasks()
+    tasks.spawn(trim(), "cache-cleanup")
     yield
-    cleanup.cancel()
-    await asyncio.gather(cleanup, return_exceptions=True)
+    await tasks.close()
     await app[keys.IMAGES].close()
     await app[keys.SPEECH].close()
 
@@ -144,7 +148,8 @@ async def _media(app: web.Application) -> AsyncIterator[None]:
 async def _story(app: web.Application) -> AsyncIterator[None]:
     """The vote desk and the story loop, resumed from the database."""
     config, realtime = app[keys.CONFIG], app[keys.REALTIME]
-    desk = VoteDesk(app[keys.VOTES], realtime.broadcast, config.settings.voting, saved=realtime.to_admins)
+    emit, clock = realtime.emit, app[keys.CLOCK]
+    desk = VoteDesk(app[keys.VOTES], emit, config.settings.voting)
     config.on_change(lambda s: desk.configure(s.voting))
     engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES])
 
@@ -153,21 +158,26 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
 
     configure_engine(config.settings)
     config.on_change(configure_engine)
-    keeper = MemoryKeeper(engine, app[keys.STORIES], realtime.to_admins, lambda: config.settings.llm.timeout_s)
+    keeper = MemoryKeeper(engine, app[keys.STORIES], emit, lambda: config.settings.llm.timeout_s)
     media = MediaDirector(
         images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
         prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],
-        emit=realtime.broadcast, clock=app[keys.CLOCK],
+        emit=emit, clock=clock,
     )
-    coordinator = Coordinator(
+    prefetcher = BranchPrefetcher(
+        engine, keeper, app[keys.EDITS],
+        lambda: (config.settings.story.prefetch, config.settings.story.prefetch_concurrency), emit)
+    voter = VoteRunner(votes=app[keys.VOTES], desk=desk, emit=emit, clock=clock, config=config)
+    coordinator = Coordinator(ShowParts(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
-        desk=desk, llm=app[keys.LLM], emit=realtime.broadcast, clock=app[keys.CLOCK], keeper=keeper, media=media,
-    )
+        keeper=keeper, desk=desk, voter=voter, prefetcher=prefetcher, llm=app[keys.LLM], emit=emit, clock=clock,
+        media=media))
     coordinator.extra_state["media"] = media.status
     coordinator.extra_state["narration"] = media.narration_state
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
-    app[keys.ROOM] = WritersRoom(engine, app[keys.ROOM_STORE], app[keys.STORIES], keeper, coordinator)
-    app[keys.JOBS] = jobs = JobRunner(engine, app[keys.ROOM_STORE], app[keys.LLM], realtime.to_admins)
+    app[keys.ROOM] = WritersRoom(engine, app[keys.ROOM_STORE], app[keys.STORIES], keeper,
+                                 lambda: config.settings.story)
+    app[keys.JOBS] = jobs = JobRunner(engine, app[keys.ROOM_STORE], app[keys.LLM], emit)
     app[keys.STORYBOOK] = Storybook(app[keys.STORIES], app[keys.VOTES], app[keys.EDITS], app[keys.THEMES],
                                     app[keys.IMAGE_CACHE])
 
@@ -210,7 +220,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     def tiktok(_: Settings) -> TikTokSource:
         return TikTokSource(lambda: config.settings.tiktok, app[keys.CLOCK])
 
-    chat = ChatService(gateway, config, {"simulator": simulator, "tiktok": tiktok}, app[keys.REALTIME].to_admins)
+    chat = ChatService(gateway, config, {"simulator": simulator, "tiktok": tiktok}, app[keys.REALTIME].emit)
     coordinator.extra_state["chat"] = chat.status
     app[keys.CHAT] = chat
     activity.start()

@@ -15,7 +15,7 @@ from plugin.jsonsafe import SocketJson
 from plugin.text import same_token
 
 log = logging.getLogger(__name__)
-StateProvider = Callable[[], dict[str, Any]]
+StateProvider = Callable[[], events.State | None]
 AdminCommand = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
@@ -28,7 +28,7 @@ class Realtime:
         self.sio = socketio.AsyncServer(async_mode="aiohttp", logger=False, engineio_logger=False,
                                         client_manager=manager, json=SocketJson)
         self._admin_token = admin_token
-        self._state: StateProvider = lambda: {"state": "idle"}
+        self._state: StateProvider = lambda: None  # until the story is bound (start-up)
         self._commands: dict[str, AdminCommand] = {}
         self.sio.on("connect", self._overlay_connect, namespace=events.OVERLAY_NAMESPACE)
         self.sio.on("connect", self._admin_connect, namespace=events.ADMIN_NAMESPACE)
@@ -57,14 +57,12 @@ class Realtime:
 
         return handle
 
-    async def broadcast(self, event: str, payload: dict[str, Any]) -> None:
-        """Send an event to every admin panel, and what viewers may see of it to every overlay."""
-        await self.sio.emit(event, events.for_overlays(event, payload), namespace=events.OVERLAY_NAMESPACE)
-        await self.sio.emit(event, payload, namespace=events.ADMIN_NAMESPACE)
-
-    async def to_admins(self, event: str, payload: dict[str, Any]) -> None:
-        """Send an event to admin panels only."""
-        await self.sio.emit(event, payload, namespace=events.ADMIN_NAMESPACE)
+    async def emit(self, event: events.Event) -> None:
+        """Send an event to every admin panel and, unless it is for admins only, what viewers may see of it
+        to every overlay."""
+        if not event.admin_only:
+            await self.sio.emit(event.name, event.public(), namespace=events.OVERLAY_NAMESPACE)
+        await self.sio.emit(event.name, event.wire(), namespace=events.ADMIN_NAMESPACE)
 
     async def shutdown(self) -> None:
         """Disconnect every client (so the HTTP server can stop at once)."""
@@ -72,11 +70,14 @@ class Realtime:
 
     async def _overlay_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Anyone may watch: send the state at once (what viewers may see of it)."""
-        await self.sio.emit(events.STATE, events.for_overlays(events.STATE, self._state()), to=sid,
+        state = self._state()
+        await self.sio.emit(events.STATE, state.public() if state else {"state": "idle"}, to=sid,
                             namespace=events.OVERLAY_NAMESPACE)
 
     async def _admin_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         """Admins must present the token in the connect auth payload."""
         if not same_token(auth.get("token") if isinstance(auth, dict) else None, self._admin_token()):
             raise socketio.exceptions.ConnectionRefusedError("unauthorized: a valid admin token is required")
-        await self.sio.emit(events.STATE, self._state(), to=sid, namespace=events.ADMIN_NAMESPACE)
+        state = self._state()
+        await self.sio.emit(events.STATE, state.wire() if state else {"state": "idle"}, to=sid,
+                            namespace=events.ADMIN_NAMESPACE)

@@ -1,4 +1,4 @@
-"""Small task helpers: wait for whichever comes first, run work that an event may interrupt."""
+"""Task helpers: the one owner of background tasks, waiting for whichever comes first, interruptible work."""
 
 from __future__ import annotations
 
@@ -8,6 +8,32 @@ from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+
+class Tasks:
+    """Background tasks of one owner: each is kept referenced (never garbage-collected mid-run), its failure
+    is logged (never lost), and `close` cancels them all and waits for them."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, T], name: str | None = None) -> asyncio.Task[T]:
+        """Start `work` as an owned task."""
+        task = asyncio.create_task(work, name=name)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        task.add_done_callback(log_failure)
+        return task
+
+    def __len__(self) -> int:
+        """How many are still running."""
+        return len(self._running)
+
+    async def close(self) -> None:
+        """Cancel every task and wait until all have finished."""
+        for task in list(self._running):
+            task.cancel()
+        await asyncio.gather(*self._running, return_exceptions=True)
 
 
 def log_failure(task: asyncio.Task[Any]) -> None:

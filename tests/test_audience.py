@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from plugin import keys
-from plugin.chat.base import ChatMessage, Gift, Like, StreamStatus, ViewerAction
 from plugin.clock import ManualClock
+from plugin.messages import ChatMessage, Gift, Like, StreamStatus, ViewerAction
 from tests.conftest import StartServer
 from tests.support.harness import Running, advance_when_waiting, connect_socket
 

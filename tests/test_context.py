@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from plugin.brief import ChapterRecap
 from plugin.clock import ManualClock
-from plugin.services.model import ChapterRecap
 from plugin.story.context import (
     PromptContext,
     estimate_tokens,

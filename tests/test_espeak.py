@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from plugin.services.espeak import (
+from plugin.media.espeak.engine import (
     LANGUAGE_NOTES,
     EspeakEngine,
     clean_text,
     wav_duration_ms,
 )
-from plugin.services.espeak_voices import LANGUAGE_VOICES, resolve, voice_index
+from plugin.media.espeak.voices import LANGUAGE_VOICES, resolve, voice_index
 
 SENTENCE = "The lighthouse keeper climbed the spiral stairs with a lantern in her hand."
 PARAGRAPH = (
@@ -151,7 +151,7 @@ async def test_empty_text_gives_short_silent_wav(engine: EspeakEngine) -> None:
 async def test_unknown_voice_falls_back_to_en_us(
     engine: EspeakEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="plugin.services.espeak"):
+    with caplog.at_level(logging.WARNING, logger="plugin.media.espeak.engine"):
         data = await engine.synthesize(SENTENCE, "klingon-xx+m3")
         await engine.synthesize(SENTENCE, "klingon-xx+m3")
         odd_variant = await engine.synthesize(SENTENCE, "en-gb+nosuchvariant")

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from plugin import keys
 from plugin.clock import ManualClock
-from plugin.services.thinking import ThinkFilter
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
 from plugin.story.streaming import ProseStream
 from plugin.voting.parse import parse_vote
+from plugin.writers.thinking import ThinkFilter
 from tests.conftest import StartServer
 from tests.support.harness import advance_when_waiting, connect_socket, watching
 from tests.support.llm_env import CHAPTER, CHOICES, PROSE, Env, write_first_chapter

@@ -12,7 +12,12 @@ from PIL import Image
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket, watching
+from tests.support.harness import (
+    Running,
+    advance_when_waiting,
+    connect_socket,
+    watching,
+)
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"

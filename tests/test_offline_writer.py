@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from plugin.services import offline as offline_module
-from plugin.services.model import ChapterRecap, ModelRequest, StoryBrief, StoryStyle
-from plugin.services.offline import OfflineWriter, split_words
-from plugin.services.offline_cast import Material, Slots, make_cast
+from plugin.brief import ChapterRecap, StoryBrief, StoryStyle
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
-from plugin.story.themes import Theme, ThemeBook, load_themes
+from plugin.themes import Theme, ThemeBook, load_themes
+from plugin.writers.model import ModelRequest
+from plugin.writers.offline import writer as offline_module
+from plugin.writers.offline.cast import Material, Slots, make_cast
+from plugin.writers.offline.writer import OfflineWriter, split_words
 
 THEMES_FILE = Path(__file__).resolve().parent.parent / "settings" / "themes.yaml"
 THEME_IDS = [
@@ -417,8 +418,8 @@ async def test_memory_notes_merge_into_the_story_memory(book: ThemeBook) -> None
 
 
 def test_rival_aliases_exercise_the_merger() -> None:
-    from plugin.services.offline_cast import Person
-    from plugin.services.offline_memory import aliases
+    from plugin.writers.offline.cast import Person
+    from plugin.writers.offline.memory import aliases
 
     skarn = Person("Skarn the Grey", "he", "a dragon who hoarded secrets instead of gold")
     assert aliases(skarn, rival=True) == ["Skarn", "the Grey Dragon"]

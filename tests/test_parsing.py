@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from plugin.services.thinking import ThinkFilter
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
 from plugin.story.streaming import ProseStream
+from plugin.writers.thinking import ThinkFilter
 
 CANONICAL = """TITLE: The Bridge
 STORY:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from plugin import keys
-from plugin.config import load_settings, public_settings
 from plugin.errors import SettingsError
 from plugin.jsonsafe import dumps
 from plugin.paths import ROOT
+from plugin.settings.schema import load_settings, public_settings
 from tests.conftest import StartServer
 
 API = "/api/interactive-story"

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from plugin import keys
-from plugin.chat.base import ChatMessage
 from plugin.chat.tiktok import TikTokSource
 from plugin.clock import ManualClock
-from plugin.config import TikTokSettings
+from plugin.messages import ChatMessage
+from plugin.settings.schema import TikTokSettings
 from plugin.text import clean_text
 from plugin.voting.parse import parse_vote
 from tests.conftest import StartServer

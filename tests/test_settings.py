@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from plugin.config import SCHEMA, load_settings, public_settings
 from plugin.errors import SettingsError
 from plugin.paths import DEFAULT_SETTINGS, ROOT
-from plugin.services.writer import load_presets, resolve_provider
+from plugin.settings.schema import SCHEMA, load_settings, public_settings
+from plugin.writers.router import load_presets, resolve_provider
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -26,7 +26,10 @@ from websockets.exceptions import ConnectionClosedError
 from websockets.frames import Close
 
 from plugin.chat import tiktok_map
-from plugin.chat.base import (
+from plugin.chat.tiktok import TikTokSource
+from plugin.chat.tiktok_conn import DEDUPE_SIZE, JITTER, RecentIds
+from plugin.clock import ManualClock
+from plugin.messages import (
     ChatEvent,
     ChatMessage,
     Gift,
@@ -34,10 +37,7 @@ from plugin.chat.base import (
     StreamStatus,
     ViewerAction,
 )
-from plugin.chat.tiktok import TikTokSource
-from plugin.chat.tiktok_conn import DEDUPE_SIZE, JITTER, RecentIds
-from plugin.clock import ManualClock
-from plugin.config import TikTokSettings
+from plugin.settings.schema import TikTokSettings
 from tests.support import tiktok_frames as tf
 
 ROOT = Path(__file__).resolve().parent.parent

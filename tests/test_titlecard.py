@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from plugin.media.titlecard.card import render_title_card
+from plugin.media.titlecard.text import clean, has_glyph
 from plugin.paths import SETTINGS_DIR
-from plugin.services.titlecard import render_title_card
-from plugin.services.titlecard_text import clean, has_glyph
-from plugin.story.themes import Theme, ThemeBook, load_themes
+from plugin.themes import Theme, ThemeBook, load_themes
 
 SHEET = Path(__file__).parent / "screenshots" / "titlecards.png"
 BOOK: ThemeBook = load_themes(SETTINGS_DIR / "themes.yaml")

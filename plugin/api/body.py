@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from plugin.config import SCHEMA, coerce_value
+from plugin.brief import StoryStyle
 from plugin.errors import BadRequest, NotFound
 from plugin.jsonsafe import dumps
-from plugin.services.model import StoryStyle
+from plugin.settings.schema import SCHEMA, coerce_value
 from plugin.text import clean_text, text_problem
 
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from plugin import keys
 from plugin.api.body import read_json, reply
-from plugin.config import public_settings
+from plugin.settings.schema import public_settings
 
 routes = web.RouteTableDef()
 BASE = "/api/interactive-story"

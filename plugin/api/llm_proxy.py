@@ -11,9 +11,10 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import field, read_json, reply
 from plugin.api.sse import EventStream
+from plugin.brief import StoryBrief
 from plugin.errors import BadRequest, StoryError
-from plugin.services.model import ModelRequest, StoryBrief
-from plugin.services.writer import Generation
+from plugin.writers.model import ModelRequest
+from plugin.writers.router import Generation
 
 routes = web.RouteTableDef()
 MAX_MESSAGES, MAX_CHARS = 50, 50_000

@@ -7,7 +7,7 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import field, read_json, reply
 from plugin.errors import BadRequest, Conflict, NotFound
-from plugin.services.filecache import CONTENT_TYPES, FileCache
+from plugin.media.filecache import CONTENT_TYPES, FileCache
 
 routes = web.RouteTableDef()
 BASE = "/api/interactive-story"
@@ -83,5 +83,5 @@ async def set_voices(request: web.Request) -> web.Response:
             raise BadRequest(f"the voice for '{name}' must be a voice id", field=name)
     voices = {**session.voices, **{k: v.strip() for k, v in body.items()}}
     await request.app[keys.STORIES].set_voices(session.id, voices)
-    coordinator.session = await request.app[keys.STORIES].get_session(session.id)
+    await coordinator.loop.reload(session.id)
     return reply({"characters": voices})

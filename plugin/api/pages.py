@@ -8,8 +8,8 @@ from aiohttp import web
 
 from plugin import keys
 from plugin.api.body import reply
+from plugin.media.filecache import contained_file
 from plugin.paths import ADMIN_DIR, OVERLAY_DIR
-from plugin.services.filecache import contained_file
 
 routes = web.RouteTableDef()
 NO_CACHE = {"Cache-Control": "no-cache"}

@@ -77,8 +77,13 @@ async def write_step(request: web.Request) -> web.Response:
 
 @routes.post(f"{BASE}/drafts/{{draft_id}}/start")
 async def go_live(request: web.Request) -> web.Response:
-    """Start the prepared story live."""
-    session = await request.app[keys.ROOM].go_live(path_int(request, "draft_id"))
+    """Start the prepared story live with one click."""
+    draft_id = path_int(request, "draft_id")
+    launch = await request.app[keys.ROOM].launch(draft_id)
+    session = await request.app[keys.COORDINATOR].start(
+        launch.theme, outline=launch.outline, custom_theme=launch.custom_theme, style=launch.style,
+        prepared=launch.prepared)
+    await request.app[keys.ROOM].launched(draft_id, session.id)
     return reply({"session": session.public()}, status=201)
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from plugin import events, keys
+from plugin import keys
 from plugin.api.body import field, path_int, query_int, read_json, reply, style_field
 from plugin.api.middleware import is_admin
-from plugin.chat.base import ChatMessage
 from plugin.errors import BadRequest, NotFound
+from plugin.messages import ChatMessage
 
 MAX_BATCH = 10_000
 routes = web.RouteTableDef()
@@ -22,7 +22,7 @@ BASE = "/api/interactive-story"
 async def status(request: web.Request) -> web.Response:
     """State, session, chapter, vote counts and endsAt, writer in use (error details for admins only)."""
     state = request.app[keys.COORDINATOR].snapshot()
-    return reply(state if is_admin(request) else events.for_overlays(events.STATE, state))
+    return reply(state.wire() if is_admin(request) else state.public())
 
 
 @routes.get(f"{BASE}/themes")

@@ -6,8 +6,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from plugin.chat.base import Gift, Like, ViewerAction
+from plugin.messages import Gift, Like, ViewerAction
 from plugin.store.votes import VoteRepo
+from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY_S = 2.0
@@ -29,7 +30,7 @@ class ViewerActivity:
     def __init__(self, repo: VoteRepo) -> None:
         self.repo = repo
         self._pending: dict[tuple[str, str], _Counts] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
 
     def record(self, event: Gift | Like | ViewerAction) -> None:
         """Add one event to the viewer's counts."""
@@ -70,13 +71,11 @@ class ViewerActivity:
 
     def start(self) -> None:
         """Flush every few seconds."""
-        self._task = asyncio.create_task(self._loop(), name="viewer-activity")
+        self._tasks.spawn(self._loop(), "viewer-activity")
 
     async def stop(self) -> None:
         """Stop flushing and write the rest."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self._tasks.close()
         await self.flush()
 
     async def _loop(self) -> None:

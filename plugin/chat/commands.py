@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from plugin.chat.base import ChatMessage
-from plugin.config import TikTokSettings
 from plugin.errors import StoryError
+from plugin.messages import ChatMessage
+from plugin.settings.schema import TikTokSettings
+from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^[!！]\s*(endvote|extend|skip)\b(?:\s+(\d{1,4}))?\s*$", re.I)
@@ -40,7 +40,7 @@ class ModeratorCommands:
     def __init__(self, story: StoryControls, tiktok: Callable[[], TikTokSettings]) -> None:
         self.story = story
         self.tiktok = tiktok
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = Tasks()
 
     def is_moderator(self, message: ChatMessage) -> bool:
         """The streamer, a listed moderator, or the admin's own rehearsal box."""
@@ -65,10 +65,12 @@ class ModeratorCommands:
         else:
             action = self.story.skip()
         log.info("moderator %s: %s", message.handle or message.nickname, message.text.strip())
-        task = asyncio.ensure_future(self._run(action, message.text))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._run(action, message.text), f"command-{name}")
         return True
+
+    async def close(self) -> None:
+        """Stop commands still running (shutdown)."""
+        await self._tasks.close()
 
     async def _run(self, action: Awaitable[bool], text: str) -> None:
         """Await a command; a refused one (no vote open, say) is logged, never raised."""

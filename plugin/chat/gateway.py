@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Literal, Protocol
 
 from plugin.chat.activity import ViewerActivity
-from plugin.chat.base import (
+from plugin.chat.commands import ModeratorCommands
+from plugin.messages import (
     ChatEvent,
     ChatMessage,
     ChatSource,
@@ -17,8 +18,6 @@ from plugin.chat.base import (
     StreamStatus,
     ViewerAction,
 )
-from plugin.chat.commands import ModeratorCommands
-from plugin.voting.desk import VoteDesk
 
 log = logging.getLogger(__name__)
 Verdict = Literal["vote", "duplicate", "ignored"]
@@ -26,12 +25,28 @@ DEDUPE_WINDOW = 20_000  # message ids remembered (TikTok re-sends recent comment
 SOURCE_RESTART_S = 5.0
 
 
+class VoteCounter(Protocol):
+    """Where votes, gifts and likes go (the vote desk; the show wires it in)."""
+
+    def accept(self, message: ChatMessage) -> bool:
+        """Count a message if it is a vote for the open round; True if it was one."""
+        ...
+
+    def gift(self, gift: Gift) -> None:
+        """A gift may weigh the giver's ballot."""
+        ...
+
+    def like(self, like: Like) -> None:
+        """Likes may weigh the liker's ballot."""
+        ...
+
+
 class ChatGateway:
     """The one pipeline for real chat, the simulator and POST chat."""
 
     def __init__(
         self,
-        desk: VoteDesk,
+        desk: VoteCounter,
         window: int = DEDUPE_WINDOW,
         activity: ViewerActivity | None = None,
         commands: ModeratorCommands | None = None,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from plugin.chat.base import ChatSource
 from plugin.chat.gateway import ChatGateway
-from plugin.config import Settings
-from plugin.events import CHAT_STATUS
-from plugin.services.configuration import ConfigService
+from plugin.events import ChatStatus, Emit
+from plugin.messages import ChatSource
+from plugin.settings.live import ConfigService
+from plugin.settings.schema import Settings
+from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)
 SourceFactory = Callable[[Settings], ChatSource]
@@ -25,7 +26,7 @@ class ChatService:
         gateway: ChatGateway,
         config: ConfigService,
         factories: dict[str, SourceFactory],
-        announce: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
+        announce: Emit | None = None,
     ) -> None:
         self.gateway = gateway
         self.config = config
@@ -33,7 +34,7 @@ class ChatService:
         self.announce = announce
         self.source: ChatSource | None = None
         self._task: asyncio.Task[None] | None = None
-        self._watcher: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self._name = "none"
         config.on_change(self._settings_changed)
 
@@ -41,7 +42,7 @@ class ChatService:
         """Start the source the settings name, and the watcher that reports its connection state."""
         self._switch(self.config.settings)
         if self.announce is not None:
-            self._watcher = asyncio.create_task(self._watch(), name="chat-status")
+            self._tasks.spawn(self._watch(), "chat-status")
 
     async def stop(self) -> None:
         """Stop the running source."""
@@ -52,10 +53,8 @@ class ChatService:
 
     async def close(self) -> None:
         """Stop the source and the watcher (shutdown)."""
-        if self._watcher is not None:
-            self._watcher.cancel()
-            await asyncio.gather(self._watcher, return_exceptions=True)
-        await self.stop()
+        await self._tasks.close()
+        self._task = None
 
     async def _watch(self) -> None:
         """Tell admin panels whenever the connection state changes (checked every second)."""
@@ -66,7 +65,7 @@ class ChatService:
             if key != last and self.announce is not None:
                 last = key
                 try:
-                    await self.announce(CHAT_STATUS, status)
+                    await self.announce(ChatStatus(status))
                 except Exception:
                     log.exception("could not announce the chat status")
             await asyncio.sleep(1.0)
@@ -106,4 +105,4 @@ class ChatService:
         self._task = None
         if self.source is not None:
             log.info("chat source: %s", self._name)
-            self._task = asyncio.create_task(self.gateway.pump(self.source), name=f"chat-{self._name}")
+            self._task = self._tasks.spawn(self.gateway.pump(self.source), f"chat-{self._name}")

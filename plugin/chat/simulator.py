@@ -7,9 +7,9 @@ import random
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from plugin.chat.base import ChatMessage
 from plugin.clock import Clock
-from plugin.config import SimulatorSettings
+from plugin.messages import ChatMessage
+from plugin.settings.schema import SimulatorSettings
 
 _CHATTER = (
     "this is so good", "omg", "hi from Brazil!", "what happens next??", "lol", "the villain is sus",

@@ -15,11 +15,11 @@ from functools import partial
 from typing import Any, Literal
 
 from plugin.chat import tiktok_conn, tiktok_map
-from plugin.chat.base import ChatEvent, StreamStatus
 from plugin.chat.tiktok_conn import Connection, RecentIds
 from plugin.chat.tiktok_map import Failure
 from plugin.clock import Clock
-from plugin.config import TikTokSettings
+from plugin.messages import ChatEvent, StreamStatus
+from plugin.settings.schema import TikTokSettings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from plugin.chat.base import (
+from plugin.messages import (
     ChatEvent,
     ChatMessage,
     Gift,
@@ -22,7 +22,7 @@ from plugin.chat.base import (
 from plugin.text import clean_text
 
 if TYPE_CHECKING:
-    from plugin.config import TikTokSettings
+    from plugin.settings.schema import TikTokSettings
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from plugin.events import ChapterView
+
 
 @dataclass(frozen=True, slots=True)
 class SessionRecord:
@@ -104,20 +106,14 @@ class ChapterRecord:
         data["is_final"] = bool(data["is_final"])
         return cls(**data)
 
+    def view(self) -> ChapterView:
+        """The chapter as clients see it (events and the API)."""
+        return ChapterView(self.session_id, self.number, self.title, self.content, list(self.choices), self.is_final,
+                           self.parent_choice, self.chosen_index, self.image_url, self.image_status)
+
     def public(self) -> dict[str, Any]:
-        """JSON for the API and the chapter-ready event."""
-        return {
-            "sessionId": self.session_id,
-            "chapterNumber": self.number,
-            "title": self.title,
-            "content": self.content,
-            "choices": list(self.choices),
-            "isFinal": self.is_final,
-            "parentChoice": self.parent_choice,
-            "chosenIndex": self.chosen_index,
-            "imageUrl": self.image_url,
-            "imageStatus": self.image_status,
-        }
+        """JSON for the API."""
+        return self.view().wire()
 
 
 @dataclass(frozen=True, slots=True)

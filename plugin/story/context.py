@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from plugin.services.model import ChapterRecap
+from plugin.brief import ChapterRecap
 
 MESSAGE_OVERHEAD = 4  # role and separators per chat message
 CJK_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
+from plugin.brief import Purpose
 from plugin.errors import ProviderError, ProviderRequestError, StoryError
-from plugin.services.model import ModelRequest, Purpose
-from plugin.services.writer import OFFLINE_LABEL, Generation, LLMService
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.story.coherence import read_check, rules_problem
+from plugin.story.drafts import ChapterDraft
 from plugin.story.memory import StoryMemory, parse_memory
 from plugin.story.parse import (
     ParsedChapter,
@@ -25,7 +25,9 @@ from plugin.story.parse import (
 from plugin.story.prompts import PromptBook
 from plugin.story.requests import Facts, RequestBuilder
 from plugin.story.streaming import ProseStream
-from plugin.story.themes import Theme, ThemeBook
+from plugin.themes import Theme, ThemeBook
+from plugin.writers.model import ModelRequest
+from plugin.writers.router import OFFLINE_LABEL, Generation, LLMService
 
 log = logging.getLogger(__name__)
 MIN_PROSE_CHARS = 40  # shorter than this is junk, not a chapter
@@ -51,19 +53,6 @@ class NullSink:
 
     async def reset(self) -> None:
         """Ignore."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChapterDraft:
-    """A chapter ready to be stored and shown."""
-
-    title: str
-    content: str
-    choices: list[str]
-    is_final: bool
-    model: str
-    fell_back: bool = False
-    problem: str | None = None  # a check's complaint that survived the retries (logged, never blocking)
 
 
 class StoryEngine:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from plugin import events
 from plugin.errors import describe
@@ -13,25 +12,26 @@ from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.story.engine import StoryEngine
 from plugin.story.memory import StoryMemory
+from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)
-Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class MemoryKeeper:
     """Runs memory updates after chapters and hands the next chapter the freshest memory it can."""
 
-    def __init__(self, engine: StoryEngine, stories: StoryRepo, emit: Emit, timeout_s: Callable[[], float]) -> None:
+    def __init__(self, engine: StoryEngine, stories: StoryRepo, emit: events.Emit, timeout_s: Callable[[], float]) -> None:
         self.engine = engine
         self.stories = stories
         self.emit = emit
         self.timeout_s = timeout_s
-        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._pending: dict[int, asyncio.Task[None]] = {}  # the newest update of each session
+        self._tasks = Tasks()
 
     def after_chapter(self, session: SessionRecord, chapter: ChapterRecord) -> None:
         """Start updating the memory with a chapter just written (or rewritten)."""
         previous = self._pending.get(session.id)
-        task = asyncio.create_task(self._update(session, chapter, previous), name=f"memory-{session.id}")
+        task = self._tasks.spawn(self._update(session, chapter, previous), f"memory-{session.id}")
         self._pending[session.id] = task
 
     async def memory_for(self, session: SessionRecord, chapters: Sequence[ChapterRecord]) -> StoryMemory:
@@ -41,7 +41,7 @@ class MemoryKeeper:
             await self._wait(task)
         latest = await self.stories.latest_memory(session.id)
         if chapters and (latest is None or latest[0] < chapters[-1].number):
-            await self._wait(asyncio.ensure_future(self._update(session, chapters[-1], None)))
+            await self._wait(self._tasks.spawn(self._update(session, chapters[-1], None), f"memory-{session.id}"))
             latest = await self.stories.latest_memory(session.id)
         return StoryMemory.from_json(latest[1] if latest else None)
 
@@ -79,14 +79,11 @@ class MemoryKeeper:
                 log.warning("memory update after chapter %s failed: %s", chapter.number,
                             describe(exc))
             await self.stories.save_memory(session.id, chapter.number, memory.to_json())
-            await self.emit(events.MEMORY_UPDATED, {"sessionId": session.id, "chapterNumber": chapter.number,
-                                                    "memory": memory.to_json()})
+            await self.emit(events.MemoryUpdated(session.id, chapter.number, memory.to_json()))
         except Exception:  # noqa: BLE001 - never a failed task that every later chapter would trip over
             log.exception("could not keep the memory after chapter %s; a later chapter catches up", chapter.number)
 
     async def shutdown(self) -> None:
         """Cancel running updates (the next start catches up)."""
-        for task in self._pending.values():
-            task.cancel()
-        await asyncio.gather(*self._pending.values(), return_exceptions=True)
+        await self._tasks.close()
         self._pending.clear()

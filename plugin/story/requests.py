@@ -7,20 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from plugin.config import StorySettings
-from plugin.services.model import (
-    ChapterRecap,
-    ModelRequest,
-    Purpose,
-    StoryBrief,
-    StoryStyle,
-)
+from plugin.brief import ChapterRecap, Purpose, StoryBrief, StoryStyle, choice_label
+from plugin.settings.schema import StorySettings
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.story.context import PromptContext, fit_prompt, messages_tokens
 from plugin.story.memory import StoryMemory
 from plugin.story.prompts import PromptBook
-from plugin.story.themes import CUSTOM_THEME_ID, Theme, ThemeBook
-from plugin.voting.parse import choice_label
+from plugin.themes import CUSTOM_THEME_ID, Theme, ThemeBook
+from plugin.writers.model import ModelRequest
 
 log = logging.getLogger(__name__)
 EARLIER_WITHOUT_SUMMARY = 4  # before the first summary exists, recap this many older chapters

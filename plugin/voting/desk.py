@@ -6,20 +6,20 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from plugin import events
-from plugin.chat.base import ChatMessage, Gift, Like
-from plugin.config import VotingSettings
+from plugin.messages import ChatMessage, Gift, Like
+from plugin.settings.schema import VotingSettings
 from plugin.store.records import BallotRow, JournalEntry, RoundRecord
 from plugin.store.votes import VoteRepo
+from plugin.tasks import Tasks
 from plugin.voting.parse import DEFAULT_MAX_CHARS, EXACT_VOTES, parse_vote
 from plugin.voting.round import RoundTimer
 from plugin.voting.tally import Tally, ViewerKey
 
 log = logging.getLogger(__name__)
-Announce = Callable[[str, dict[str, object]], Awaitable[None]]
 FLUSH_INTERVAL_S = 0.03  # ballots reach SQLite well within 100 ms of arriving, even under a flood
 ANNOUNCE_INTERVAL_S = 0.1  # at most ~10 vote-updates a second, however fast chat runs
 RETRY_FLUSH_S = 1.0  # after a failed journal write (locked or full disk), try again this much later
@@ -42,23 +42,19 @@ class OpenRound:
     counted: set[str] = field(default_factory=set)
     unsaved: list[JournalEntry] = field(default_factory=list)  # ballots not in SQLite yet
 
-    def snapshot(self) -> dict[str, object]:
-        """The vote-update payload, with the last few voters for the overlay's ticker."""
-        return {
-            "chapterNumber": self.record.chapter_number,
-            **self.tally.snapshot(),
-            "recent": [{"nickname": name, "choice": choice} for name, choice in self.recent],
-        }
+    def update(self) -> events.VoteUpdate:
+        """The counts now, with the last few voters for the overlay's ticker."""
+        tally = self.tally
+        return events.VoteUpdate(self.record.chapter_number, list(tally.weights), tally.total, tally.voters,
+                                 [events.RecentVoter(name, choice) for name, choice in self.recent])
 
 
 class VoteDesk:
     """Turns chat into ballots for the open round; owns the journal and announcer tasks."""
 
-    def __init__(self, repo: VoteRepo, announce: Announce, rules: VotingSettings | None = None,
-                 saved: Announce | None = None) -> None:
+    def __init__(self, repo: VoteRepo, emit: events.Emit, rules: VotingSettings | None = None) -> None:
         self.repo = repo
-        self.announce = announce
-        self.saved = saved  # told after each journal write (admins see how many ballots are safe)
+        self.emit = emit
         self.journaled = 0
         self.max_chars = DEFAULT_MAX_CHARS
         self.diamonds_per_vote = 0
@@ -73,7 +69,7 @@ class VoteDesk:
         self._flush_lock = asyncio.Lock()
         self._wake_flusher = asyncio.Event()
         self._wake_announcer = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Tasks()
         self.announced = 0
 
     def configure(self, rules: VotingSettings) -> None:
@@ -85,16 +81,12 @@ class VoteDesk:
 
     async def start(self) -> None:
         """Start the journal flusher and the coalescing announcer."""
-        for loop in (self._flush_loop, self._announce_loop):
-            task = asyncio.create_task(loop(), name=f"vote-desk-{loop.__name__}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._flush_loop(), "vote-desk-journal")
+        self._tasks.spawn(self._announce_loop(), "vote-desk-announcer")
 
     async def stop(self) -> None:
         """Stop the tasks and write every pending ballot (a graceful shutdown loses nothing)."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
         await self.flush()
 
     def open(self, record: RoundRecord, timer: RoundTimer, restored: Sequence[BallotRow] = ()) -> OpenRound:
@@ -223,13 +215,11 @@ class VoteDesk:
 
     async def _tell_saved(self, current: OpenRound, saved: int) -> None:
         """Tell admin panels how many ballots are safe (a courtesy: a failure here loses nothing)."""
-        if self.saved is not None:
-            try:
-                await self.saved(events.BALLOTS_SAVED, {"roundId": current.record.id,
-                                                        "chapterNumber": current.record.chapter_number,
-                                                        "saved": saved, "journaled": self.journaled})
-            except Exception:
-                log.debug("could not announce saved ballots", exc_info=True)
+        try:
+            await self.emit(events.BallotsSaved(current.record.id, current.record.chapter_number, saved,
+                                                self.journaled))
+        except Exception:
+            log.debug("could not announce saved ballots", exc_info=True)
 
     async def _flush_loop(self) -> None:
         """Write ballots in small batches shortly after they arrive."""
@@ -255,7 +245,7 @@ class VoteDesk:
             current = self.current
             if current is not None:
                 try:
-                    await self.announce(events.VOTE_UPDATE, current.snapshot())
+                    await self.emit(current.update())
                     self.announced += 1
                 except Exception:
                     log.exception("vote-update emit failed")

@@ -67,7 +67,3 @@ def _parse_short(text: str) -> int:
         return ord(char) - 49
     return -1
 
-
-def choice_label(index: int) -> str:
-    """'A' for 0, 'B' for 1 ..."""
-    return chr(ord("A") + index)

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 from plugin import events
-from plugin.chat.base import StreamStatus
 from plugin.clock import Clock
-from plugin.services.configuration import ConfigService
+from plugin.messages import StreamStatus
+from plugin.settings.live import ConfigService
 from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, SessionRecord
 from plugin.store.votes import VoteRepo
-from plugin.tasks import log_failure
+from plugin.tasks import Tasks
 from plugin.voting.desk import OpenRound, VoteDesk
 from plugin.voting.round import RoundTimer
 from plugin.voting.tally import Outcome, pick_winner, round_rng
 
 log = logging.getLogger(__name__)
-Emit = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 class VoteRunner:
     """The voting half of the story loop, plus what admins and moderators may do to an open vote."""
 
-    def __init__(self, *, votes: VoteRepo, desk: VoteDesk, emit: Emit, clock: Clock, config: ConfigService) -> None:
+    def __init__(self, *, votes: VoteRepo, desk: VoteDesk, emit: events.Emit, clock: Clock,
+                 config: ConfigService) -> None:
         self.votes, self.desk, self.emit, self.clock, self.config = votes, desk, emit, clock, config
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = Tasks()
 
     async def run(
         self,
@@ -37,7 +36,7 @@ class VoteRunner:
         vote: RoundRecord | None,
         on_open: Callable[[], Awaitable[Any]],
         state_after: Callable[[], Awaitable[str]],
-    ) -> dict[str, Any]:
+    ) -> events.VotingEnded:
         """Open (or resume) the vote on a chapter, wait for it to close, record the winner; returns the result.
 
         `on_open` runs once the round is persisted and counting; `state_after` names the session's next state.
@@ -76,24 +75,22 @@ class VoteRunner:
         )
         counts = [ChoiceCount(i, text, tally.votes[i], tally.weights[i]) for i, text in enumerate(vote.choices)]
         await self.votes.close_round(vote, outcome.index, outcome.reason, counts, await state_after())
-        result = {
-            "sessionId": session.id, "chapterNumber": chapter.number, "winnerIndex": outcome.index,
-            "winnerText": vote.choices[outcome.index], "choices": list(vote.choices), "reason": outcome.reason,
-            **tally.snapshot(),
-        }
-        await self.emit(events.VOTING_ENDED, result)
+        result = events.VotingEnded(session.id, chapter.number, outcome.index, vote.choices[outcome.index],
+                                    list(vote.choices), outcome.reason, list(tally.weights), tally.total, tally.voters)
+        await self.emit(result)
         return result
+
+    async def close(self) -> None:
+        """Stop its follow-up tasks (shutdown)."""
+        await self._tasks.close()
 
     async def announce(self, current: OpenRound, extended: bool = False) -> None:
         """Tell overlays a vote is open (or resumed, or extended), with the server's end time and counts."""
-        vote, timer = current.record, current.timer
-        await self.emit(events.VOTING_STARTED, {
-            "sessionId": vote.session_id, "chapterNumber": vote.chapter_number, "choices": list(vote.choices),
-            **current.tally.snapshot(),
-            "endsAt": timer.ends_at_ms, "durationS": round(timer.ends_at - vote.started_at, 3),
-            "extended": extended, "paused": timer.paused_remaining is not None,
-            "serverTime": int(self.clock.now() * 1000),
-        })
+        vote, timer, tally = current.record, current.timer, current.tally
+        await self.emit(events.VotingStarted(
+            vote.session_id, vote.chapter_number, list(vote.choices), list(tally.weights), tally.total, tally.voters,
+            timer.ends_at_ms, round(timer.ends_at - vote.started_at, 3), extended, timer.paused_remaining is not None,
+            int(self.clock.now() * 1000)))
 
     async def force_end(self, choice: int | None = None) -> bool:
         """Close the open vote now (optionally dictating the winner); False if none is open."""
@@ -125,17 +122,10 @@ class VoteRunner:
             current.timer.pause()
         else:
             current.timer.resume()
-        self._spawn(self._announce_pause(current, then))
+        self._tasks.spawn(self._announce_pause(current, then), "vote-pause")
 
     async def _announce_pause(self, current: OpenRound, then: Callable[[], Awaitable[None]]) -> None:
         """Persist the (possibly moved) end of the vote and tell everyone."""
         await self.votes.extend_round(current.record.id, current.timer.ends_at, current.record.extensions)
         await self.announce(current, extended=True)
         await then()
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a small follow-up task we keep a reference to."""
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(log_failure)

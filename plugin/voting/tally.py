@@ -58,9 +58,6 @@ class Tally:
         """Number of viewers who voted."""
         return len(self.ballots)
 
-    def snapshot(self) -> dict[str, object]:
-        """Counts as sent to overlays."""
-        return {"counts": list(self.weights), "total": self.total, "voters": self.voters}
 
 
 def pick_winner(

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestServer
 from plugin import keys
 from plugin.app import create_app
 from plugin.clock import Clock, ManualClock
-from plugin.config import Settings, load_settings
+from plugin.settings.schema import Settings, load_settings
 
 Predicate = Callable[[Any], bool]
 

@@ -11,16 +11,17 @@ from typing import Any
 import pytest
 
 from plugin.paths import SETTINGS_DIR
-from plugin.services.configuration import ConfigService
-from plugin.services.offline import OfflineWriter
-from plugin.services.writer import LLMService
+from plugin.settings.live import ConfigService
 from plugin.store.db import Database
 from plugin.store.meta import MetaRepo
 from plugin.store.records import SessionRecord
 from plugin.store.repo import StoryRepo
-from plugin.story.engine import ChapterDraft, StoryEngine
+from plugin.story.drafts import ChapterDraft
+from plugin.story.engine import StoryEngine
 from plugin.story.prompts import PromptBook
-from plugin.story.themes import load_themes
+from plugin.themes import load_themes
+from plugin.writers.offline.writer import OfflineWriter
+from plugin.writers.router import LLMService
 from tests.support.harness import make_settings
 from tests.support.openai_server import FakeOpenAI
 
