@@ -9,14 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from plugin.themes import Theme
-
-# Subject, object, possessive, reflexive. Heroes are "she" or "he"; rivals may also be "it".
-# "they" is left out on purpose: templates conjugate verbs for a singular subject.
-PRONOUNS: dict[str, tuple[str, str, str, str]] = {
-    "she": ("she", "her", "her", "herself"),
-    "he": ("he", "him", "his", "himself"),
-    "it": ("it", "it", "its", "itself"),
-}
+from plugin.writers.offline.grammar import PRONOUNS, cap, tidy
 
 # Last-resort vocabulary so a theme with a thin `offline:` section still produces a story.
 FALLBACK_VOCAB: dict[str, list[Any]] = {
@@ -188,15 +181,12 @@ def make_cast(material: Material, seed: int) -> Cast:
     return replace(cast, **filled)
 
 
-def cap(text: str) -> str:
-    """Upper-case the first letter only (keeps 'the Ember Crown' -> 'The Ember Crown')."""
-    for index, char in enumerate(text):
-        if char.isalpha():
-            return text[:index] + char.upper() + text[index + 1 :]
-    return text
-
-
 _PLURALS = ("s", "es", "")
+
+
+def longest_literal(template: str) -> str:
+    """A template's longest slot-free stretch: reused templates show up by it."""
+    return max(re.split(r"\{[^}]*\}", template), key=len).strip()
 
 
 class Slots(dict[str, str]):
@@ -258,7 +248,7 @@ class Slots(dict[str, str]):
 
     def _freshness(self, item: str) -> int:
         """2 if never told, 1 if told before the previous chapter, 0 if told just now."""
-        longest = max(re.split(r"\{[^}]*\}", item), key=len).strip()
+        longest = longest_literal(item)
         if len(longest) < 8:
             return 2
         return 0 if longest in self._recent else 1 if longest in self._earlier else 2
@@ -282,13 +272,3 @@ class Slots(dict[str, str]):
         except (KeyError, ValueError, IndexError, AttributeError):
             return None
 
-
-def tidy(text: str) -> str:
-    """Collapse doubled spaces and capitalise the first letter of a finished sentence."""
-    text = re.sub(r"[ \t]+", " ", text).strip()
-    return cap(text)
-
-
-def words(text: str) -> int:
-    """Word count as a reader would count it."""
-    return len(text.split())

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugin.brief import StoryBrief
-from plugin.writers.offline.memory import prose_of, sentences_of, short
+from plugin.writers.offline.grammar import sentences_of
+from plugin.writers.offline.memory import prose_of, short
 
 _GONE = re.compile(
     r"\b(defeated|gone|dead|died|destroyed|banished|vanished|departed|perished|slain|killed)\b",

@@ -6,32 +6,22 @@ import random
 import re
 from collections.abc import Callable
 
-from plugin.writers.offline.cast import Cast, Slots, cap
+from plugin.writers.offline.cast import Cast, Slots
 
 LETTERS = "ABCDEF"  # the chapter parser reads at most six labelled choices
 MAX_CHOICE_CHARS = 88
 # First words that mark a choice as a statement or question rather than an imperative verb
 # phrase; such choices are quoted instead of being turned into "Mara chose to ...".
-_NOT_VERBS = frozenset(
+_STATEMENT_OPENERS = frozenset(
     "the a an he she they we i you it his her their our my your this that these those there "
     "someone everyone nobody will should shall do does did can could would what where who why "
     "how is are was were if when maybe perhaps".split()
 )
-_SMALL_WORDS = frozenset("a an and as at but by for in into of on or the to with".split())
 
 
 def choice_key(text: str) -> str:
     """Comparison key matching the chapter parser's de-duplication."""
     return re.sub(r"\W+", " ", text.casefold()).strip()
-
-
-def title_case(text: str) -> str:
-    """Capitalise a title's words except short joining words ('Into the Crystal Caverns')."""
-    result: list[str] = []
-    for index, word in enumerate(text.split()):
-        small = index > 0 and word.lower() in _SMALL_WORDS
-        result.append(word.lower() if small and word.islower() else cap(word))
-    return " ".join(result)
 
 
 def adapt_choice(choice: str, cast: Cast) -> tuple[str, bool]:
@@ -41,7 +31,7 @@ def adapt_choice(choice: str, cast: Cast) -> tuple[str, bool]:
     first = text.split()[0] if text.split() else ""
     bare = first.strip(",.!?;:").lower()
     named = any(text.lower().startswith(name.lower() + " ") for name in cast.names() if name)
-    if not first or bare in _NOT_VERBS or named or text.endswith("?"):
+    if not first or bare in _STATEMENT_OPENERS or named or text.endswith("?"):
         return text, False
     slots = cast.slots()
     mine = "hers" if slots["his"] == "her" else slots["his"]

@@ -8,16 +8,16 @@ from collections.abc import Iterable
 
 from plugin.brief import StoryBrief
 from plugin.themes import CUSTOM_THEME_ID
-from plugin.writers.offline.cast import Material, Slots, make_cast, tidy, words
+from plugin.writers.offline.cast import Material, Slots, longest_literal, make_cast
 from plugin.writers.offline.choices import (
     ChoiceMaker,
     adapt_choice,
     choice_key,
     interleave,
     letter_lines,
-    title_case,
 )
 from plugin.writers.offline.direct import NoteWeaver
+from plugin.writers.offline.grammar import tidy, title_case, word_count
 from plugin.writers.offline.voice import Voice, marker_goal
 
 _TALK_POOLS = ("ally_talk", "rival_talk", "final_rival_talk")
@@ -48,11 +48,6 @@ def phase_of(chapter: int, max_chapters: int) -> str:
     if max_chapters >= 3 and chapter >= max_chapters - 1:
         return "climax"
     return "rising"
-
-
-def _longest_literal(template: str) -> str:
-    """A template's longest slot-free stretch: reused templates show up by it."""
-    return max(re.split(r"\{[^}]*\}", template), key=len).strip()
 
 
 class Composer:
@@ -145,14 +140,14 @@ class Composer:
         for index, template in enumerate(queue):
             # A reused template reads as a repeat even with new details: fixed-only ones are
             # kept out of all earlier text, the others out of the previous chapter.
-            literal = _longest_literal(template)
+            literal = longest_literal(template)
             seen = memory if self._fixed_only(template) else self.recent if retell < 2 else ""
             if len(literal) >= 12 and literal in seen:
                 continue
             before = slots.snapshot()
             sentence = slots.try_render(template)
             sentence = self.voice(sentence) if sentence else sentence
-            fits = budget is None or (sentence is not None and words(sentence) <= budget)
+            fits = budget is None or (sentence is not None and word_count(sentence) <= budget)
             if not sentence or sentence in self.used or (memory and sentence in memory) or not fits:
                 slots.restore(before)  # unused draws go back, so details are not wasted
                 continue
@@ -173,7 +168,7 @@ class Composer:
 
     def fill(self, sentences: list[str], pools: tuple[str, ...], fixed: int) -> None:
         """Add body sentences from rotating pools until the chapter reaches its target length."""
-        total = fixed + sum(words(s) for s in sentences)
+        total = fixed + sum(word_count(s) for s in sentences)
         high, enough = int(self.target * 1.15), self.target * 0.92
         # Dialogue pools are capped so quotes stay fresh across a long session.
         caps = {pool: 1 + self.target // 300 for pool in _TALK_POOLS}
@@ -192,7 +187,7 @@ class Composer:
                         continue
                     sentences.append(sentence)
                     used[pool] += 1
-                    total += words(sentence)
+                    total += word_count(sentence)
             if total >= self.target * 0.8:
                 return
 
@@ -298,11 +293,11 @@ class Composer:
         title = self.title(("chapter_titles", "titles"))
         opening = self.opening(place) + self.directed()
         closing = [s for s in (self.need("hook_" + phase), self.need("prompt")) if s]
-        fixed = sum(words(s) for s in opening + closing)
+        fixed = sum(word_count(s) for s in opening + closing)
         body: list[str] = []
         if self.chapter <= 1:  # meet the ally and the rival, if the length allows
             for pool in ("intro_ally", "intro_rival"):
-                room = int(self.target * 1.15) - fixed - sum(words(s) for s in body)
+                room = int(self.target * 1.15) - fixed - sum(word_count(s) for s in body)
                 sentence = self.pick(pool, budget=room)
                 body.extend([sentence] if sentence else [])
         self.fill(body, self._rotated(_BODY_POOLS[phase]), fixed)
@@ -330,9 +325,9 @@ class Composer:
         ending = [s for s in map(self.need, pools) if s]
         # A very short final keeps the resolution and drops the build-up first.
         for extra in (turn, showdown):
-            if sum(map(words, opening + showdown + turn + ending)) > self.target * 1.15:
+            if sum(map(word_count, opening + showdown + turn + ending)) > self.target * 1.15:
                 extra.clear()
-        fixed = sum(map(words, opening + turn + ending))
+        fixed = sum(map(word_count, opening + turn + ending))
         self.fill(showdown, self._rotated(_BODY_POOLS["final"]), fixed)
         showdown += turn
         if self.target >= 280 and len(showdown) >= 4:

@@ -17,12 +17,18 @@ import random
 import re
 
 from plugin.brief import StoryBrief
-from plugin.writers.offline.cast import Material, Slots, cap, make_cast, tidy
-from plugin.writers.offline.choices import title_case
+from plugin.writers.offline.cast import Material, Slots, make_cast
 from plugin.writers.offline.compose import Composer
-from plugin.writers.offline.direct import _with_article, is_adjective
-from plugin.writers.offline.memory import sentences_of
-from plugin.writers.offline.premise import has_verb, tidy_wish
+from plugin.writers.offline.grammar import (
+    cap,
+    has_verb,
+    is_adjective,
+    sentences_of,
+    tidy,
+    title_case,
+    with_article,
+)
+from plugin.writers.offline.premise import tidy_wish
 from plugin.writers.offline.talk import (
     CLOSINGS,
     INTENTS,
@@ -257,7 +263,7 @@ class Ideas:
             topic = tidy_wish(clause, self.names) or clause
             values["topic"] = topic
         elif kind == "add":
-            topic = _with_article(_WHERE_TO.sub("", tidy_wish(word, self.names)).strip(" ?!.,"))
+            topic = with_article(_WHERE_TO.sub("", tidy_wish(word, self.names)).strip(" ?!.,"))
             values["topic"] = topic or "something new"
         if kind == "titles":
             ideas = self.titles(count, number)

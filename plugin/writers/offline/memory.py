@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 
 from plugin.brief import StoryBrief
-from plugin.writers.offline.cast import Material, Person, Slots, cap
+from plugin.writers.offline.cast import Material, Person, Slots, longest_literal
 from plugin.writers.offline.choices import adapt_choice
-from plugin.writers.offline.compose import Composer, _longest_literal, phase_of
+from plugin.writers.offline.compose import Composer, phase_of
+from plugin.writers.offline.grammar import cap, mentions, proper_names, sentences_of
 
 MAX_SUMMARY_WORDS = 120
 MAX_SUMMARY_SENTENCES = 5
@@ -35,20 +36,6 @@ _HONORIFICS = (
 _HEAD_STOP = frozenset(
     "who whose that which with of in no than on from for at to obsessed made".split()
 )
-_NOT_NAMES = frozenset(
-    "I The A An And But Then When While As If So Or Nor Yet For At In On Of To It He She They "
-    "We You His Her Their Our My Your This That These Those There Here What Where Who Why How "
-    "Just Not No Yes Only Even Now Still After Before Once Every Some Somewhere Nobody Everyone "
-    "Chapter Far High Suddenly Meanwhile Outside Inside Behind Above Below Something Everything "
-    "Nothing Someone Somebody Everybody Anyone Perhaps Maybe Later Soon Again".split()
-)
-
-
-# A sentence ends after . ! ? (or a closing quote), but not after "Mr." or "Dr.".
-_SENTENCE_END = re.compile(
-    r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bProf\.)"
-    r"(?<=[.!?”])\s+(?=[A-Z“\"])"
-)
 
 
 def prose_of(draft: str) -> str:
@@ -58,25 +45,10 @@ def prose_of(draft: str) -> str:
     return text.strip()
 
 
-def sentences_of(text: str) -> list[str]:
-    """Sentences, split after . ! ? (and a closing quote)."""
-    parts = re.split(_SENTENCE_END, " ".join(text.split()))
-    return [part for part in parts if part.strip()]
-
-
 def short(text: str, limit: int = MAX_DESCRIPTION_WORDS) -> str:
     """One line with no field separators, at most `limit` words."""
     words = text.replace("|", "/").split()
     return " ".join(words[:limit]).rstrip(",;:") if words else ""
-
-
-def mentions(text: str, name: str) -> bool:
-    """True if `name` (a leading 'the' optional) appears in text as whole words."""
-    core = re.sub(r"^the\s+", "", name.strip(), flags=re.I)
-    if not core:
-        return False
-    flags = 0 if core[:1].isupper() else re.I
-    return re.search(rf"(?<![\w-]){re.escape(core)}(?![\w-])", text, flags) is not None
 
 
 def aliases(person: Person, rival: bool = False) -> list[str]:
@@ -132,7 +104,7 @@ class Remembrance:
         for template in self.material.templates(pool):
             if slot and slot not in template.lower():
                 continue
-            literal = _longest_literal(template)
+            literal = longest_literal(template)
             if len(literal) >= 12 and literal in self.prose:
                 return True
         return False
@@ -326,24 +298,6 @@ class Remembrance:
             lines.append(f"LOCATION: the {place.strip()} | a place in the story")
         lines.append(f"EVENT: {event}")
         return "\n".join(lines)
-
-
-def proper_names(text: str) -> list[str]:
-    """A cheap guess at people's names: capitalised words inside sentences (not after 'the'),
-    and sentence openers that come back more than once ('Lena ... Lena')."""
-    found: list[str] = []
-    openers: list[str] = []
-    for sentence in sentences_of(text):
-        words = re.findall(r"[A-Za-z][\w'-]*", sentence)
-        for index, word in enumerate(words):
-            if not word[:1].isupper() or word in _NOT_NAMES or word.endswith("'s"):
-                continue
-            if index == 0:
-                openers.append(word)
-            elif words[index - 1].lower() != "the" and not words[index - 1][:1].isupper():
-                found.append(word)
-    found += [word for word in openers if openers.count(word) > 1 or word in found]
-    return [word for word in dict.fromkeys(found) if len(word) > 1]
 
 
 def fit_summary(sentences: list[str]) -> str:

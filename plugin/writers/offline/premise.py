@@ -21,17 +21,20 @@ import re
 from dataclasses import dataclass, replace
 
 from plugin.brief import StoryBrief
-from plugin.writers.offline.cast import Cast, Material, Slots, cap, make_cast, tidy
-from plugin.writers.offline.choices import title_case
+from plugin.writers.offline.cast import Cast, Material, Slots, make_cast
 from plugin.writers.offline.compose import Composer
-from plugin.writers.offline.direct import (
-    _COMMON_VERBS,
-    _IRREGULAR,
-    _NOT_VERBS,
-    NoteWeaver,
-    _with_article,
-    clean_note,
+from plugin.writers.offline.direct import NoteWeaver, clean_note
+from plugin.writers.offline.grammar import (
+    COMMON_VERBS,
+    IRREGULAR_PAST,
+    cap,
+    has_verb,
     is_adjective,
+    present,
+    someone_does,
+    tidy,
+    title_case,
+    with_article,
 )
 
 _THANKS = re.compile(r"[,;\s]*\b(?:please|pls|thanks|thank you|thx)\W*$", re.I)
@@ -52,13 +55,6 @@ _MAKE_IT = re.compile(
     re.I,
 )
 _HAVE = re.compile(r"^(?:have|let|make)\s+(.+)$", re.I)
-# Words that make a wish a statement ("the villain is the hero's sister").
-STATEMENT = re.compile(
-    r"\b(?:is|are|was|were|has|had|turns out|turned out|becomes|became|can|could|will|would|"
-    r"must|should|wants|wanted|knows|knew|loves|loved|hates|lives|owns|works|hides|steals|"
-    r"stole|secretly|used to|isn't|aren't|can't|won't)\b",
-    re.I,
-)
 _STYLE_VOICE = {"first": "in {hero}'s own voice", "second": "with the audience in {hero}'s shoes"}
 _AUDIENCE = {"kids": "for kids", "teens": "for teens", "adults": "for grown-ups"}
 _ENDINGS = {
@@ -79,46 +75,6 @@ class Wish:
     setting: str = ""
 
 
-def present(verb: str) -> str:
-    """The third person present of a bare verb ("sing" -> "sings", "fly" -> "flies")."""
-    low = verb.lower()
-    special = {"be": "is", "have": "has", "do": "does", "go": "goes"}
-    if low in special:
-        return special[low]
-    if re.search(r"(s|sh|ch|x|z|o)$", low):
-        return low + "es"
-    if low.endswith("y") and len(low) > 2 and low[-2] not in "aeiou":
-        return low[:-1] + "ies"
-    return low + "s"
-
-
-def _someone_does(text: str) -> str | None:
-    """'Queen Morwen sing a lullaby' -> 'Queen Morwen sings a lullaby' (after have/let/make)."""
-    words = text.split()
-    start = 2 if words and words[0].lower() in ("the", "a", "an", "some", "his", "her") else 1
-    for index in range(start, len(words)):
-        verb = words[index]
-        if verb.isalpha() and verb.islower() and verb not in _NOT_VERBS:
-            plural = words[index - 1].endswith("s") and words[index - 1][:1].islower()
-            done = verb if plural else present(verb)
-            return " ".join([*words[:index], done, *words[index + 1 :]])
-    return None
-
-
-def has_verb(text: str) -> bool:
-    """A cheap guess: is this a clause ("the cat can talk") rather than a noun phrase?"""
-    if STATEMENT.search(text):
-        return True
-    words = [w.lower().strip(",.") for w in text.split()]
-    for index, word in enumerate(words[1:], start=1):
-        if words[index - 1] in _NOT_VERBS:
-            continue
-        bare = word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-        if word in _IRREGULAR or bare in _COMMON_VERBS or (word.endswith("ed") and len(word) > 4):
-            return True
-    return False
-
-
 def tidy_wish(text: str, names: dict[str, str]) -> str:
     """A wish or question cleaned for weaving, with roles ("the villain") named.
 
@@ -127,9 +83,9 @@ def tidy_wish(text: str, names: dict[str, str]) -> str:
     text = _THANKS.sub("", clean_note(text or ""))
     text = NoteWeaver(names, random.Random(0)).names(text).strip(" .!?;:,")
     wanted = re.match(r"^((?:the |a |an )?[\w'’. -]+?) to ([a-z]+)\b(.*)$", text)
-    if wanted and wanted.group(1).lower().split()[0] not in _COMMON_VERBS:
+    if wanted and wanted.group(1).lower().split()[0] not in COMMON_VERBS:
         verb = wanted.group(2)
-        if verb == "be" or verb in _COMMON_VERBS or verb in _IRREGULAR:
+        if verb == "be" or verb in COMMON_VERBS or verb in IRREGULAR_PAST:
             plural = wanted.group(1).endswith("s") and wanted.group(1)[:1].islower()
             done = (
                 ("are" if plural else "is") if verb == "be" else verb if plural else present(verb)
@@ -157,12 +113,12 @@ def read_wish(direction: str | None, cast: Cast) -> Wish | None:
         return Wish(f"Above all, the whole tale is {how}{made.group(2)}, from start to finish.",
                     f"Plenty of {how}{made.group(2)} moments along the way")  # fmt: skip
     had = _HAVE.match(text)
-    acted = _someone_does(had.group(1)) if had and not _MAKE_IT.match(text) else None
+    acted = someone_does(had.group(1)) if had and not _MAKE_IT.match(text) else None
     if acted:
         return Wish(f"Somewhere along the way, {acted}, and nothing is quite the same after.",
                     f"A scene where {acted}")  # fmt: skip
     first = text.split()[0].lower()
-    if first in _COMMON_VERBS or (first in _IRREGULAR and not first.endswith("s")):
+    if first in COMMON_VERBS or (first in IRREGULAR_PAST and not first.endswith("s")):
         task = text[0].lower() + text[1:]
         return Wish(
             f"Before the end, {hero} will have to {task}.", f"The moment {hero} has to {task}"
@@ -170,7 +126,7 @@ def read_wish(direction: str | None, cast: Cast) -> Wish | None:
     about = _ABOUT.sub("", text) or text
     if has_verb(about):
         return Wish(f"And at its heart there is a secret: {about}.", f"The secret: {about}")
-    thing = _with_article(about)
+    thing = with_article(about)
     return Wish(f"And woven right through it: {thing}.", cap(thing))
 
 

@@ -15,9 +15,16 @@ import re
 from collections.abc import Callable
 
 from plugin.brief import StoryBrief
-from plugin.writers.offline.cast import Material, Slots, cap, make_cast, tidy
-from plugin.writers.offline.direct import NoteWeaver, clean_note, is_adjective
-from plugin.writers.offline.memory import mentions, proper_names, sentences_of
+from plugin.writers.offline.cast import Material, Slots, make_cast
+from plugin.writers.offline.direct import NoteWeaver, clean_note
+from plugin.writers.offline.grammar import (
+    cap,
+    is_adjective,
+    mentions,
+    proper_names,
+    sentences_of,
+    tidy,
+)
 
 _KINDS: tuple[tuple[str, str], ...] = (
     ("calm", r"\b(?:less|not so|not as|not)\s+(?:scary|spooky|dark|frightening|intense|creepy)|"

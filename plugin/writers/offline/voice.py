@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from plugin.writers.offline.cast import PRONOUNS, Cast, cap
+from plugin.writers.offline.cast import Cast
+from plugin.writers.offline.grammar import PRONOUNS, cap
 
 MARKERS: dict[str, str] = {
     key: f"⸨{key}⸩" for key in ("hero", "he", "him", "his", "himself", "mine")
