@@ -181,6 +181,8 @@ def make_cast(material: Material, seed: int) -> Cast:
     return replace(cast, **filled)
 
 
+# Slots are singular ({place}, {sound}) and vocabulary lists plural ("places", "sounds"); a list
+# may also be named exactly like its slot.
 _PLURALS = ("s", "es", "")
 
 

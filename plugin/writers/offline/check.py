@@ -38,6 +38,7 @@ _TAGS = r"(?:said|cried|shouted|whispered|called|laughed|hissed|snarled|growled|
 
 
 def _entries(memory: Mapping[str, Any] | None, key: str) -> list[Mapping[str, Any]]:
+    """The memory's entries under `key` that are mappings (anything else is skipped)."""
     value = (memory or {}).get(key)
     if not isinstance(value, list):
         return []

@@ -69,7 +69,9 @@ _REACTIONS = (
     "{X} looked at {hero} as if this had all been arranged long ago.",
     "{X} had clearly come to stay, at least for a while.",
 )
+# Verbs that, opening a note, ask the hero to act ("use the key"), besides the common ones.
 _HERO_VERBS = frozenset("have make bring give use start write put set".split())
+# Verbs that address the writer ("describe the castle"): such a note is not the hero's action.
 _WRITER_VERBS = frozenset(
     "introduce add include insert bring mention reference reveal show make have let give kill "
     "end start set change describe focus use write put".split()
@@ -95,6 +97,7 @@ class NoteWeaver:
         self.rng = rng
 
     def fill(self, template: str, **extra: str) -> str:
+        """A template filled with the slots and `extra`; {Slot} gives the value capitalised."""
         values = {**self.slots, **extra}
         values.update({key[0].upper() + key[1:]: cap(v) for key, v in list(values.items()) if v})
         return template.format_map(values)

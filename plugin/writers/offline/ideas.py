@@ -70,6 +70,7 @@ _WHERE_TO = re.compile(
 
 
 def _number(word: str) -> int:
+    """A count written as digits or words ("3", "three", "a few"); 0 if it is neither."""
     low = word.lower()
     return int(low) if low.isdigit() else _NUMBERS.get(low, 0)
 
@@ -240,6 +241,7 @@ class Ideas:
         return found
 
     def answer(self) -> str:
+        """The whole reply: an intro, the bulleted ideas and (usually) a closing line."""
         kind, word = self.intent()
         count = self.count()
         number = self.target()

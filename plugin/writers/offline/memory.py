@@ -28,11 +28,13 @@ from plugin.writers.offline.grammar import cap, mentions, proper_names, sentence
 MAX_SUMMARY_WORDS = 120
 MAX_SUMMARY_SENTENCES = 5
 MAX_DESCRIPTION_WORDS = 15
+# Titles a reader drops after the first mention ("Sir Pellam" -> "Pellam").
 _HONORIFICS = (
     "sir dame queen king lord lady director captain doctor dr. mr. mrs. ms. madame mayor "
     "professor count countess baron baroness admiral warlord mother father uncle aunt granny "
     "grandpa detective inspector officer sheriff agent chief princess prince duke duchess giant"
 ).split() + ["sea witch"]
+# Words that end the head noun of a description ("a dragon who hoarded secrets" -> "dragon").
 _HEAD_STOP = frozenset(
     "who whose that which with of in no than on from for at to obsessed made".split()
 )
@@ -219,6 +221,7 @@ class Remembrance:
         return lines
 
     def _phase(self) -> str:
+        """The chapter's place in the arc, or "final" when the story ends here."""
         return "final" if self.final else phase_of(self.chapter, max(1, self.brief.max_chapters))
 
     def event(self, number: int, prose: str, chosen: str | None) -> str:

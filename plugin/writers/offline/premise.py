@@ -247,6 +247,7 @@ class Premise:
         return [f"- {cap(text)}" for text in found[:5]]
 
     def answer(self) -> str:
+        """The whole premise answer: TITLE, PREMISE, SETTING, CHARACTERS and PLOT ELEMENTS."""
         wish = read_wish(self.brief.direction, self.cast)
         return "\n".join(
             [

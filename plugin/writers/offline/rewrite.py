@@ -127,6 +127,7 @@ class Rewriter:
     # ----- reading the passage ----------------------------------------------------------
 
     def _names(self) -> list[str]:
+        """Names to keep: the cast's and the theme's that appear, and other proper names."""
         cast = self.cast
         known = [cast.hero.name, cast.ally.name, cast.rival.name, cast.other.name]
         known += [cast.home, cast.item]
@@ -149,6 +150,7 @@ class Rewriter:
         return "everyone", "everyone's", "everyone", ""
 
     def fill(self, template: str) -> str:
+        """A template's {who}/{whose}/{whom}/{his} filled with whom added sentences are about."""
         his = {"she": "her", "he": "his", "it": "its"}.get(self.pronoun, self.whose)
         values = {"who": self.who, "whose": self.whose, "whom": self.whom, "his": his}
         values.update({key.capitalize(): cap(value) for key, value in list(values.items())})
@@ -157,6 +159,7 @@ class Rewriter:
     # ----- editing ----------------------------------------------------------------------
 
     def flat(self) -> list[str]:
+        """Every sentence of the passage, paragraph breaks dropped."""
         return [s for para in self.paras for s in para]
 
     def insert(self, sentence: str, position: str = "middle") -> None:
@@ -174,6 +177,7 @@ class Rewriter:
         self.paras[-1].append(sentence)
 
     def map_sentences(self, change: Callable[[str], str]) -> None:
+        """Apply `change` to every sentence, keeping the paragraphs."""
         self.paras = [[change(s) for s in para] for para in self.paras]
 
     def swap(self, kind: str, limit: int = 99) -> bool:
@@ -197,12 +201,14 @@ class Rewriter:
         return changed > 0
 
     def add_tone(self, kind: str) -> None:
+        """The kind's word swaps plus one sentence in its tone (a rhyme at the end)."""
         self.swap(kind)
         choices = [t for t in _ADDS.get(kind, ()) if "{" not in t or self.who != "everyone"]
         if choices:
             self.insert(self.fill(self.rng.choice(choices)), "end" if kind == "rhyme" else "middle")
 
     def rename(self, old: str, new: str) -> bool:
+        """Replace every mention of `old` ('the' optional) by `new`; True if there was one."""
         old = clean_note(old)
         new = clean_note(new)
         for candidate in (old, re.sub(r"^the\s+", "", old, flags=re.I)):
@@ -216,6 +222,7 @@ class Rewriter:
         return False
 
     def mention(self, thing: str) -> None:
+        """A sentence naming `thing` after the first one, unless the passage already mentions it."""
         thing = clean_note(thing)
         if not thing or mentions(" ".join(self.flat()), thing):
             return
@@ -228,6 +235,7 @@ class Rewriter:
         self.keep.append(thing)
 
     def lengthen(self) -> None:
+        """Up to three sensory details from the theme, the first after the opening sentence."""
         slots = Slots(self.cast.slots(), self.material, self.rng)
         goal, added = int(self.original_words * 1.3) + 1, 0
         for template in self.rng.sample(_DETAILS, len(_DETAILS)):
@@ -309,6 +317,7 @@ class Rewriter:
     # ----- the answer -------------------------------------------------------------------
 
     def run(self) -> str:
+        """The rewritten passage (empty when there is no passage)."""
         if not self.passage:
             return ""
         renamed = _RENAME.search(self.instruction)

@@ -115,6 +115,7 @@ class Voice:
     # ----- helpers ----------------------------------------------------------------------
 
     def _third_form(self, match: re.Match[str]) -> str:
+        """A marker in the third person (the hero's name or pronoun), keeping capital and 's."""
         key, possessive = match.group(1), match.group(2) or ""
         word = self._third[key.lower()]
         return (cap(word) if key[0].isupper() else word) + possessive
