@@ -1,6 +1,6 @@
 """Offline writers' chat phrasing: how questions are recognised and how answers open and close.
 
-Kept apart from offline_ideas.py (the logic). The ideas themselves are templates in
+Kept apart from ideas.py (the logic). The ideas themselves are templates in
 settings/themes.yaml (`shared.sentences.ideas_*`), filled with the session's cast.
 """
 

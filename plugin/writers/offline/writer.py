@@ -10,15 +10,17 @@ item) comes from (seed, theme id), so every chapter of one session agrees on nam
 per-chapter variation comes from a `random.Random` seeded with seed, chapter and purpose.
 No network and no global state.
 
-Besides outlines, chapters, finals and choice repairs it answers the housekeeping purposes:
-"memory" (what a chapter established, as tagged SUMMARY/CHARACTER/LOCATION/ITEM/EVENT lines,
-offline_memory.py), "rewrite" (a selected passage redone by an instruction, offline_rewrite.py)
-and "check" (a cheap coherence check against the story memory, offline_check.py). Before a
-stream it pitches a "premise" (offline_premise.py: title, premise, setting, characters and plot
-elements for the very cast the session will get), and in the streamer's writers' chat it
-answers as a co-writer with "ideas" (offline_ideas.py). Chapters
-honour the brief's director's note (offline_direct.py) and story style: the point of view
-(offline_voice.py) and, in the final chapter, the ending.
+Outlines, chapters, finals and choice repairs are composed in compose.py (choices in
+choices.py), from the vocabulary and cast of cast.py. It also answers the housekeeping
+purposes: "memory" (what a chapter established, as tagged SUMMARY/CHARACTER/LOCATION/ITEM/EVENT
+lines, memory.py), "rewrite" (a selected passage redone by an instruction, rewrite.py) and
+"check" (a cheap coherence check against the story memory, check.py). Before a stream it
+pitches a "premise" (premise.py: title, premise, setting, characters and plot elements for the
+very cast the session will get), and in the streamer's writers' chat it answers as a co-writer
+with "ideas" (ideas.py, phrasing in talk.py). Chapters honour the brief's director's note
+(direct.py) and story style: the point of view (voice.py) and, in the final chapter, the
+ending. The English helpers they all share (capitals, articles, tenses, sentences, names) are
+in grammar.py.
 
 Language: the offline writer writes English prose only. The story language setting applies
 to LLM providers.
