@@ -12,14 +12,8 @@ from pathlib import Path
 from aiohttp import web
 
 from plugin import events, keys
-from plugin.api import config as config_api
-from plugin.api import edits as edits_api
-from plugin.api import llm_proxy, pages
-from plugin.api import media as media_api
-from plugin.api import room as room_api
-from plugin.api import story as story_api
-from plugin.api import stream as stream_api
 from plugin.api.middleware import auth_middleware, error_middleware
+from plugin.api.routes import route_table
 from plugin.chat.activity import ViewerActivity
 from plugin.chat.commands import ModeratorCommands
 from plugin.chat.gateway import ChatGateway
@@ -40,7 +34,7 @@ from plugin.room.writers_room import WritersRoom
 from plugin.settings.live import ConfigService
 from plugin.settings.schema import Settings
 from plugin.show.coordinator import Coordinator
-from plugin.show.media import MediaDirector
+from plugin.show.media import MediaDirector, MediaUrls
 from plugin.show.parts import ShowParts
 from plugin.show.prefetch import BranchPrefetcher
 from plugin.show.tools import EditorTools
@@ -162,7 +156,9 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     media = MediaDirector(
         images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
         prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],
-        emit=emit, clock=clock,
+        emit=emit, clock=clock, urls=MediaUrls(
+            image=lambda name: str(app.router["image"].url_for(filename=name)),
+            audio=lambda name: str(app.router["audio"].url_for(filename=name))),
     )
     prefetcher = BranchPrefetcher(
         engine, keeper, app[keys.EDITS],
@@ -249,12 +245,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Applica
     app[keys.REALTIME] = realtime
     app.cleanup_ctx.extend([_database, _writer, _media, _story, _chat])
     app.on_shutdown.append(_shutdown_realtime)
-    app.router.add_routes(story_api.routes)
-    app.router.add_routes(config_api.routes)
-    app.router.add_routes(edits_api.routes)
-    app.router.add_routes(media_api.routes)
-    app.router.add_routes(room_api.routes)
-    app.router.add_routes(stream_api.routes)
-    app.router.add_routes(llm_proxy.routes)
-    app.router.add_routes(pages.routes)
+    app.router.add_routes(route_table())
     return app

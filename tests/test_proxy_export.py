@@ -34,8 +34,9 @@ async def test_the_proxy_answers_offline_streamed_or_not(serve: StartServer) -> 
     chunks = [json.loads(line) for line in lines[:-1]]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert text == body["choices"][0]["message"]["content"] and chunks[-1]["choices"][0]["finish_reason"] == "stop"
-    status, llm = await server.call("GET", "/api/llm/status")
-    assert llm == {"busy": False, "provider": "offline", "model": "offline writer"}
+    status, llm = await server.call("GET", "/api/llm/status")  # the same answer as the panel's llm/status
+    assert (llm["busy"], llm["provider"], llm["model"]) == (False, "offline", "offline writer")
+    assert llm == (await server.call("GET", "/api/interactive-story/llm/status"))[1]
     assert (await server.call("GET", "/api/llm/models"))[1]["models"] == ["offline writer"]
 
 

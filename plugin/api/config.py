@@ -8,9 +8,6 @@ from plugin import keys
 from plugin.api.body import read_json, reply
 from plugin.settings.schema import public_settings
 
-routes = web.RouteTableDef()
-BASE = "/api/interactive-story"
-
 
 def _config_body(request: web.Request) -> dict[str, object]:
     """Current settings (secrets masked) plus what the writer resolves to."""
@@ -22,51 +19,43 @@ def _config_body(request: web.Request) -> dict[str, object]:
     }
 
 
-@routes.get(f"{BASE}/config")
 async def get_config(request: web.Request) -> web.Response:
     """Every setting, API keys masked."""
     return reply(_config_body(request))
 
 
-@routes.post(f"{BASE}/config")
 async def post_config(request: web.Request) -> web.Response:
     """Validate, save and apply settings at once: nested {"story": {...}} or dotted keys."""
     await request.app[keys.CONFIG].update(await read_json(request))
     return reply(_config_body(request))
 
 
-@routes.get(f"{BASE}/llm/status")
 async def llm_status(request: web.Request) -> web.Response:
     """Provider, model, last error, busy."""
     return reply(request.app[keys.LLM].status())
 
 
-@routes.get(f"{BASE}/llm/models")
 async def llm_models(request: web.Request) -> web.Response:
     """Models the provider lists (the 'test connection' button); a rejected key is a 502 saying so."""
     return reply(await request.app[keys.LLM].list_models())
 
 
-@routes.post(f"{BASE}/llm/test")
 async def llm_test(request: web.Request) -> web.Response:
     """'Test connection' for settings being edited: {"llm": {...}} is tried without being saved."""
     candidate = request.app[keys.CONFIG].preview(await read_json(request))
     return reply(await request.app[keys.LLM].test_connection(candidate.llm))
 
 
-@routes.get(f"{BASE}/chat/status")
 async def chat_status(request: web.Request) -> web.Response:
     """The chat source in use and its connection state, with message counters."""
     return reply(request.app[keys.CHAT].status())
 
 
-@routes.post(f"{BASE}/chat/connect")
 async def chat_connect(request: web.Request) -> web.Response:
     """(Re)connect the configured chat source now."""
     return reply(request.app[keys.CHAT].connect())
 
 
-@routes.post(f"{BASE}/chat/disconnect")
 async def chat_disconnect(request: web.Request) -> web.Response:
     """Disconnect the chat source until connect is pressed (or chat.source changes)."""
     return reply(await request.app[keys.CHAT].disconnect())

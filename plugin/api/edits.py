@@ -7,11 +7,7 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import field, read_json, reply
 
-routes = web.RouteTableDef()
-BASE = "/api/interactive-story"
 
-
-@routes.post(f"{BASE}/chapter/regenerate")
 async def regenerate(request: web.Request) -> web.Response:
     """Write the current chapter again (resets any vote in progress): {instruction?}."""
     body = await read_json(request)
@@ -19,7 +15,6 @@ async def regenerate(request: web.Request) -> web.Response:
     return reply(result)
 
 
-@routes.post(f"{BASE}/chapter/rewrite")
 async def rewrite(request: web.Request) -> web.Response:
     """Rewrite a passage: {passage, instruction, chapterNumber?}."""
     body = await read_json(request)
@@ -31,7 +26,6 @@ async def rewrite(request: web.Request) -> web.Response:
     return reply(result)
 
 
-@routes.post(f"{BASE}/director-note")
 async def director_note(request: web.Request) -> web.Response:
     """A note that steers the next chapter: {note}."""
     body = await read_json(request)
@@ -39,7 +33,6 @@ async def director_note(request: web.Request) -> web.Response:
                                                                           max_len=500) or ""))
 
 
-@routes.get(f"{BASE}/director-notes")
 async def director_notes(request: web.Request) -> web.Response:
     """The current session's notes: pending and used."""
     session = request.app[keys.COORDINATOR].session
@@ -49,7 +42,6 @@ async def director_notes(request: web.Request) -> web.Response:
     return reply({"pending": await edits.pending_notes(session.id), "notes": await edits.notes(session.id)})
 
 
-@routes.post(f"{BASE}/choice")
 async def edit_choice(request: web.Request) -> web.Response:
     """Change a choice's text while its vote is open: {index, text, chapterNumber?}."""
     body = await read_json(request)

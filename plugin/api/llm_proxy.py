@@ -16,21 +16,7 @@ from plugin.errors import BadRequest, StoryError
 from plugin.writers.model import ModelRequest
 from plugin.writers.router import Generation
 
-routes = web.RouteTableDef()
 MAX_MESSAGES, MAX_CHARS = 50, 50_000
-
-
-@routes.get("/api/llm/status")
-async def status(request: web.Request) -> web.Response:
-    """{"busy": bool} plus the provider in use."""
-    llm = request.app[keys.LLM].status()
-    return reply({"busy": llm["busy"], "provider": llm["provider"], "model": llm["model"]})
-
-
-@routes.get("/api/llm/models")
-async def models(request: web.Request) -> web.Response:
-    """Models from the provider's /models (or the preset list if it cannot be reached)."""
-    return reply(await request.app[keys.LLM].list_models())
 
 
 def _messages(body: dict[str, Any]) -> tuple[dict[str, str], ...]:
@@ -57,7 +43,6 @@ def _cost(prices: dict[str, Any], model: str, result: Generation) -> dict[str, A
     return {"currency": "USD", "estimate": round(estimate / 1_000_000, 6), "priced": bool(price)}
 
 
-@routes.post("/api/llm/chat/completions")
 async def chat_completions(request: web.Request) -> web.StreamResponse:
     """OpenAI-style chat completions through the configured writer, streamed (SSE) or not."""
     body = await read_json(request)

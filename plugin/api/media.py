@@ -9,8 +9,6 @@ from plugin.api.body import field, read_json, reply
 from plugin.errors import BadRequest, Conflict, NotFound
 from plugin.media.filecache import CONTENT_TYPES, FileCache
 
-routes = web.RouteTableDef()
-BASE = "/api/interactive-story"
 SAMPLE_TEXT = "Once upon a time, in a land not so far away, a story began."
 
 
@@ -25,19 +23,16 @@ def _serve(cache: FileCache, name: str) -> web.FileResponse:
     })
 
 
-@routes.get(f"{BASE}/image/{{filename}}")
 async def image(request: web.Request) -> web.FileResponse:
     """A chapter picture (public: overlays load it)."""
     return _serve(request.app[keys.IMAGE_CACHE], request.match_info["filename"])
 
 
-@routes.get(f"{BASE}/audio/{{filename}}")
 async def audio(request: web.Request) -> web.FileResponse:
     """A narration clip (public: overlays play it)."""
     return _serve(request.app[keys.AUDIO_CACHE], request.match_info["filename"])
 
 
-@routes.post(f"{BASE}/chapter/image")
 async def regenerate_image(request: web.Request) -> web.Response:
     """Make the chapter's picture again, optionally from the streamer's own prompt: {prompt?, chapterNumber?}."""
     body = await read_json(request)
@@ -46,7 +41,6 @@ async def regenerate_image(request: web.Request) -> web.Response:
     return reply(result, status=202)
 
 
-@routes.get(f"{BASE}/tts/voices")
 async def voices(request: web.Request) -> web.Response:
     """Voices of the speech provider in use, and the voice of each character in the current story."""
     speech = request.app[keys.SPEECH]
@@ -56,7 +50,6 @@ async def voices(request: web.Request) -> web.Response:
                               "characters": session.voices if session else {}})
 
 
-@routes.post(f"{BASE}/tts/sample")
 async def sample(request: web.Request) -> web.Response:
     """Speak a sample in a voice ("play sample" in the panel): {voice, text?}."""
     body = await read_json(request)
@@ -67,10 +60,10 @@ async def sample(request: web.Request) -> web.Response:
                               field(body, "voice", str, required=True, max_len=200) or "")
     if clip is None:
         raise BadRequest("nothing to say", field="text")
-    return reply({"audioUrl": clip.url, "durationMs": clip.duration_ms, "voice": clip.voice})
+    url = request.app.router["audio"].url_for(filename=clip.name)
+    return reply({"audioUrl": str(url), "durationMs": clip.duration_ms, "voice": clip.voice})
 
 
-@routes.post(f"{BASE}/voices")
 async def set_voices(request: web.Request) -> web.Response:
     """Change the voice of characters in the current story: {"Mara": "en-gb+f3", ...}."""
     body = await read_json(request)

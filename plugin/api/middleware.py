@@ -15,19 +15,12 @@ from plugin.text import same_token
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_PREFIX = "/api/"
-PUBLIC_API = frozenset({
-    "/api/interactive-story/status",
-    "/api/interactive-story/themes",
-})
-PUBLIC_PREFIXES = ("/api/interactive-story/image/", "/api/interactive-story/audio/")  # overlays load these
+PUBLIC_ROUTES = frozenset({"status", "themes", "image", "audio"})  # route names overlays use without a token
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    """A JSON error body: {"error": {"code", "message", "field"?}}."""
-    body: dict[str, str] = {"code": code, "message": message}
-    if field:
-        body["field"] = field
-    return reply({"error": body}, status=status)
+def error_response(status: int, code: str, message: str) -> web.Response:
+    """A JSON error body: {"error": {"code", "message"}}."""
+    return reply(StoryError(message, code=code).to_json(), status=status)
 
 
 @web.middleware
@@ -36,7 +29,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except StoryError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.field)
+        return reply(exc.to_json(), status=exc.status)
     except web.HTTPException as exc:
         if not request.path.startswith(API_PREFIX) or exc.status < 400:
             raise
@@ -55,8 +48,8 @@ def is_admin(request: web.Request) -> bool:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/ route except the public ones needs the admin token."""
-    public = request.path in PUBLIC_API or (request.method == "GET" and request.path.startswith(PUBLIC_PREFIXES))
+    """Every /api/ route except the public ones needs the admin token (a path no route matches is a 404)."""
+    public = request.match_info.route.name in PUBLIC_ROUTES or request.match_info.http_exception is not None
     if request.path.startswith(API_PREFIX) and not public and not is_admin(request):
         raise Unauthorized("admin token required: send 'Authorization: Bearer <token>'")
     return await handler(request)

@@ -11,42 +11,35 @@ from plugin.api.body import reply
 from plugin.media.filecache import contained_file
 from plugin.paths import ADMIN_DIR, OVERLAY_DIR
 
-routes = web.RouteTableDef()
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-@routes.get("/health")
 async def health(request: web.Request) -> web.Response:
     """Liveness: the server answers and the database is open."""
     await request.app[keys.DB].fetchone("SELECT 1")
     return reply({"ok": True, "state": request.app[keys.COORDINATOR].state})
 
 
-@routes.get("/")
 async def index(request: web.Request) -> web.Response:
     """The root sends streamers to the admin panel."""
     raise web.HTTPFound("/admin")
 
 
-@routes.get("/overlay")
 async def overlay(request: web.Request) -> web.FileResponse:
     """The OBS browser source."""
     return web.FileResponse(OVERLAY_DIR / "overlay.html", headers=NO_CACHE)
 
 
-@routes.get("/admin")
 async def admin(request: web.Request) -> web.FileResponse:
     """The streamer's panel (it asks for the admin token itself)."""
     return web.FileResponse(ADMIN_DIR / "ui.html", headers=NO_CACHE)
 
 
-@routes.get("/overlay/{path:.+}")
 async def overlay_asset(request: web.Request) -> web.FileResponse:
     """The overlay's scripts, styles and vendored code."""
     return _asset(OVERLAY_DIR, request.match_info["path"])
 
 
-@routes.get("/admin/{path:.+}")
 async def admin_asset(request: web.Request) -> web.FileResponse:
     """The admin panel's scripts and styles."""
     return _asset(ADMIN_DIR, request.match_info["path"])

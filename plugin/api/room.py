@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -10,18 +10,15 @@ from plugin import keys
 from plugin.api.body import field, path_int, query_int, read_json, reply, style_field
 from plugin.errors import BadRequest
 
-routes = web.RouteTableDef()
-BASE = "/api/interactive-story"
 MAX_TASK_CHAPTERS = 30
+EXPORT_FORMATS: dict[str, Literal["md", "html", "json"]] = {"md": "md", "html": "html", "json": "json"}
 
 
-@routes.get(f"{BASE}/drafts")
 async def list_drafts(request: web.Request) -> web.Response:
     """Prepared stories, newest first."""
     return reply({"drafts": await request.app[keys.ROOM_STORE].drafts()})
 
 
-@routes.post(f"{BASE}/drafts")
 async def create_draft(request: web.Request) -> web.Response:
     """Prepare a story: {theme, customTheme?, wishes?, style?}."""
     body = await read_json(request)
@@ -31,13 +28,11 @@ async def create_draft(request: web.Request) -> web.Response:
     return reply({"draft": draft}, status=201)
 
 
-@routes.get(f"{BASE}/drafts/{{draft_id}}")
 async def get_draft(request: web.Request) -> web.Response:
     """One prepared story."""
     return reply({"draft": await request.app[keys.ROOM].get(path_int(request, "draft_id"))})
 
 
-@routes.patch(f"{BASE}/drafts/{{draft_id}}")
 async def edit_draft(request: web.Request) -> web.Response:
     """The streamer's edits: {title?, premise?, outline?, wishes?, style?, opening?: {title, content, choices}}."""
     body = await read_json(request)
@@ -66,7 +61,6 @@ def _opening(raw: Any) -> dict[str, Any] | None:
             "choices": [c.strip()[:140] for c in choices]}
 
 
-@routes.post(f"{BASE}/drafts/{{draft_id}}/{{step:premise|outline|opening}}")
 async def write_step(request: web.Request) -> web.Response:
     """Write (or write again) one step of a prepared story."""
     room = request.app[keys.ROOM]
@@ -75,7 +69,6 @@ async def write_step(request: web.Request) -> web.Response:
     return reply({"draft": draft})
 
 
-@routes.post(f"{BASE}/drafts/{{draft_id}}/start")
 async def go_live(request: web.Request) -> web.Response:
     """Start the prepared story live with one click."""
     draft_id = path_int(request, "draft_id")
@@ -87,7 +80,6 @@ async def go_live(request: web.Request) -> web.Response:
     return reply({"session": session.public()}, status=201)
 
 
-@routes.delete(f"{BASE}/drafts/{{draft_id}}")
 async def delete_draft(request: web.Request) -> web.Response:
     """Forget a prepared story."""
     if not await request.app[keys.ROOM_STORE].delete_draft(path_int(request, "draft_id")):
@@ -111,20 +103,17 @@ def task_params(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@routes.post(f"{BASE}/tasks/full-story")
 async def full_story(request: web.Request) -> web.Response:
     """Write a whole story in the background: {theme, chapters?, numChoices?, language?, style?, wishes?, seed?}."""
     params = task_params(request, await read_json(request))
     return reply(await request.app[keys.JOBS].submit("full-story", params), status=202)
 
 
-@routes.get(f"{BASE}/tasks/{{task_id}}")
 async def task_status(request: web.Request) -> web.Response:
     """A task's status (pending, running, done, failed) and progress 0-100."""
     return reply(await request.app[keys.JOBS].view(request.match_info["task_id"]))
 
 
-@routes.get(f"{BASE}/tasks/{{task_id}}/result")
 async def task_result(request: web.Request) -> web.Response:
     """The finished story (409 while the task runs)."""
     jobs = request.app[keys.JOBS]
@@ -136,20 +125,17 @@ async def task_result(request: web.Request) -> web.Response:
     return reply(result)
 
 
-@routes.get(f"{BASE}/cache/stats")
 async def cache_stats(request: web.Request) -> web.Response:
     """The task result cache: entries, hits, misses, size."""
     stats = await request.app[keys.ROOM_STORE].cache_stats()
     return reply({**stats, "misses": request.app[keys.JOBS].misses})
 
 
-@routes.post(f"{BASE}/cache/clear")
 async def cache_clear(request: web.Request) -> web.Response:
     """Empty the task result cache."""
     return reply({"cleared": await request.app[keys.ROOM_STORE].clear_cache()})
 
 
-@routes.get(f"{BASE}/writers-chat")
 async def writers_chat_history(request: web.Request) -> web.Response:
     """The writers' chat about a story (?session=N; default the current one)."""
     current = request.app[keys.COORDINATOR].session
@@ -158,7 +144,6 @@ async def writers_chat_history(request: web.Request) -> web.Response:
                               "messages": await request.app[keys.ROOM_STORE].chat(session_id)})
 
 
-@routes.post(f"{BASE}/writers-chat")
 async def writers_chat(request: web.Request) -> web.Response:
     """Ask the writer about the story: {message, sessionId?}; the answer is saved, never part of the story."""
     body = await read_json(request)
@@ -169,13 +154,12 @@ async def writers_chat(request: web.Request) -> web.Response:
     return reply(result)
 
 
-@routes.get(f"{BASE}/export/{{session_id}}")
 async def export(request: web.Request) -> web.Response:
     """The storybook as a download: ?format=md|html|json (html embeds the pictures)."""
     session_id = path_int(request, "session_id")
-    fmt = request.query.get("format", "html")
-    if fmt not in ("md", "html", "json"):
+    fmt = EXPORT_FORMATS.get(request.query.get("format", "html"))
+    if fmt is None:
         raise BadRequest("format must be md, html or json", field="format")
-    body, media_type, name = await request.app[keys.STORYBOOK].render(session_id, fmt)  # type: ignore[arg-type]
+    body, media_type, name = await request.app[keys.STORYBOOK].render(session_id, fmt)
     return web.Response(body=body, headers={"Content-Type": media_type,
                                             "Content-Disposition": f'attachment; filename="{name}"'})

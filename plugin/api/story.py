@@ -14,25 +14,20 @@ from plugin.errors import BadRequest, NotFound
 from plugin.messages import ChatMessage
 
 MAX_BATCH = 10_000
-routes = web.RouteTableDef()
-BASE = "/api/interactive-story"
 
 
-@routes.get(f"{BASE}/status")
 async def status(request: web.Request) -> web.Response:
     """State, session, chapter, vote counts and endsAt, writer in use (error details for admins only)."""
     state = request.app[keys.COORDINATOR].snapshot()
     return reply(state.wire() if is_admin(request) else state.public())
 
 
-@routes.get(f"{BASE}/themes")
 async def themes(request: web.Request) -> web.Response:
     """Every theme, for theme cards."""
     book = request.app[keys.THEMES]
     return reply({"themes": [t.public() for t in book.themes.values()], "custom": True})
 
 
-@routes.post(f"{BASE}/start")
 async def start(request: web.Request) -> web.Response:
     """Start a story: {theme, outline?, model?, customTheme?}."""
     body = await read_json(request)
@@ -46,7 +41,6 @@ async def start(request: web.Request) -> web.Response:
     return reply({"session": session.public()}, status=201)
 
 
-@routes.post(f"{BASE}/next-chapter")
 async def next_chapter(request: web.Request) -> web.Response:
     """Advance now: {choiceIndex?} picks the branch."""
     body = await read_json(request)
@@ -54,7 +48,6 @@ async def next_chapter(request: web.Request) -> web.Response:
     return reply({"ok": True})
 
 
-@routes.post(f"{BASE}/end")
 async def end(request: web.Request) -> web.Response:
     """End the story: {final?: true} writes a short final chapter first."""
     body = await read_json(request)
@@ -62,7 +55,6 @@ async def end(request: web.Request) -> web.Response:
     return reply({"ok": True})
 
 
-@routes.get(f"{BASE}/memory")
 async def memory(request: web.Request) -> web.Response:
     """The story memory (latest, or after ?chapter=N)."""
     coordinator = request.app[keys.COORDINATOR]
@@ -80,7 +72,6 @@ async def memory(request: web.Request) -> web.Response:
     return reply({"sessionId": session_id, "chapter": chapter, "memory": found or empty})
 
 
-@routes.get(f"{BASE}/sessions")
 async def sessions(request: web.Request) -> web.Response:
     """Past and current sessions, newest first."""
     limit = query_int(request, "limit", 50, 1, 500) or 50
@@ -88,7 +79,6 @@ async def sessions(request: web.Request) -> web.Response:
     return reply({"sessions": await request.app[keys.STORIES].list_sessions(limit, offset)})
 
 
-@routes.get(f"{BASE}/session/{{session_id}}")
 async def session_detail(request: web.Request) -> web.Response:
     """One session: chapters, per-chapter votes, top voters."""
     session_id = path_int(request, "session_id")
@@ -108,7 +98,6 @@ async def session_detail(request: web.Request) -> web.Response:
     })
 
 
-@routes.get(f"{BASE}/top-voters")
 async def top_voters(request: web.Request) -> web.Response:
     """Most active voters overall (or ?session=N)."""
     session_id = query_int(request, "session", None, 1, 2**62)
@@ -134,7 +123,6 @@ def _chat_message(item: Any, index: int | None) -> ChatMessage:
         raise BadRequest(exc.message, field=f"{where}{exc.field}", code=exc.code) from None
 
 
-@routes.post(f"{BASE}/chat")
 async def chat(request: web.Request) -> web.Response:
     """Feed chat through the same pipeline as real chat: {user_id, nickname, text} or {messages: [...]}."""
     body = await read_json(request, viewer_text=True)

@@ -13,7 +13,6 @@ from plugin.api.room import task_params
 from plugin.api.sse import EventStream
 from plugin.errors import BadRequest, StoryError
 
-routes = web.RouteTableDef()
 STEPS = ("premise", "outline", "opening", "chat", "full-story")
 
 
@@ -32,7 +31,6 @@ class _StreamSink:
         await self.events.send("status", {"phase": "restart"})
 
 
-@routes.post("/api/interactive-story/stream")
 async def stream(request: web.Request) -> web.StreamResponse:
     """Run {step: premise|outline|opening (draftId) | chat (message, sessionId?) | full-story (task params)}."""
     body = await read_json(request)
@@ -49,7 +47,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await events.send("error", exc.to_json()["error"])
     except (ConnectionResetError, asyncio.CancelledError):
         raise
-    except Exception:  # noqa: BLE001 - the client gets a clean error event, the log gets the details
+    except Exception:
         request.app.logger.exception("stream step %s failed", step)
         await events.send("error", {"code": "internal_error", "message": "the step failed (details in the log)"})
     await events.close()

@@ -42,14 +42,9 @@ class ImageChoice:
 class Picture:
     """A picture in the cache."""
 
-    name: str
+    name: str  # the cache file's name (the API serves it; the route table knows where)
     provider: str
     prompt: str
-
-    @property
-    def url(self) -> str:
-        """Where overlays load it from (this server only)."""
-        return f"/api/interactive-story/image/{self.name}"
 
 
 def _nearest_size(wanted: str, sizes: list[str]) -> str:
@@ -138,9 +133,9 @@ class ImageService:
         """Call /v1/images/generations; the answer may carry base64 data or a URL to fetch."""
         client = self._client(choice)
         try:
+            size = choice.size if choice.size_param == "size" else openai.omit
             response = await client.images.generate(
-                model=choice.model, prompt=prompt, n=1, timeout=self.settings().llm.timeout_s * 2,
-                **({"size": choice.size} if choice.size_param == "size" else {}),
+                model=choice.model, prompt=prompt, n=1, timeout=self.settings().llm.timeout_s * 2, size=size,
                 extra_body={choice.size_param: choice.size} if choice.size_param != "size" else None,
             )
         except openai.OpenAIError as exc:
@@ -148,15 +143,15 @@ class ImageService:
             self.last_error = error.message
             raise error from exc
         # OpenAI answers in `data`; SiliconFlow in `images` (an extra field the client keeps as a dict).
-        items = list(response.data or []) or [SimpleNamespace(**item) for item in
-                                               (response.model_extra or {}).get("images", []) if isinstance(item, dict)]
+        extra = (response.model_extra or {}).get("images", [])
+        items: list[Any] = list(response.data or []) or [SimpleNamespace(**i) for i in extra if isinstance(i, dict)]
         if not items:
             raise ProviderError("the images API returned no picture")
-        first = items[0]
-        if getattr(first, "b64_json", None):
-            return base64.b64decode(first.b64_json)
-        if getattr(first, "url", None):
-            return await self._download(first.url)
+        b64, url = getattr(items[0], "b64_json", None), getattr(items[0], "url", None)
+        if isinstance(b64, str) and b64:
+            return base64.b64decode(b64)
+        if isinstance(url, str) and url:
+            return await self._download(url)
         raise ProviderError("the images API answer had neither b64_json nor url")
 
     async def _download(self, url: str) -> bytes:

@@ -55,14 +55,9 @@ class SpeechChoice:
 class Clip:
     """One synthesised line in the cache."""
 
-    name: str
+    name: str  # the cache file's name (the API serves it; the route table knows where)
     duration_ms: int
     voice: str
-
-    @property
-    def url(self) -> str:
-        """Where overlays load it from (this server only)."""
-        return f"/api/interactive-story/audio/{self.name}"
 
 
 def wav_duration_ms(data: bytes) -> int:
@@ -184,7 +179,7 @@ class SpeechService:
             client = AsyncOpenAI(api_key=choice.api_key, base_url=choice.base_url, max_retries=1)
             self._clients[(choice.base_url, choice.api_key)] = client
         try:
-            response = await client.audio.speech.create(model=model, voice=voice, input=text,  # type: ignore[arg-type]
+            response = await client.audio.speech.create(model=model, voice=voice, input=text,
                                                         response_format="wav", speed=speed,
                                                         timeout=self.settings().llm.timeout_s)
             return response.content
@@ -199,4 +194,4 @@ class SpeechService:
             await client.close()
         self._clients.clear()
         if self._offline is not None and hasattr(self._offline, "close"):
-            await self._offline.close()  # type: ignore[attr-defined]
+            await self._offline.close()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from plugin import events
@@ -29,14 +30,22 @@ PREFETCH_CONCURRENCY = 2
 MEMORY_WAIT_S = 4.0
 
 
+@dataclass(frozen=True, slots=True)
+class MediaUrls:
+    """Where overlays load a cached picture or clip from (built from the route table)."""
+
+    image: Callable[[str], str]
+    audio: Callable[[str], str]
+
+
 class MediaDirector:
     """Owns the picture and narration tasks of the current story."""
 
     def __init__(self, *, images: ImageService, speech: SpeechService, engine: StoryEngine, stories: StoryRepo,
                  keeper: MemoryKeeper, prompts: PromptBook, vote_calls: dict[str, str], emit: events.Emit,
-                 clock: Clock) -> None:
+                 clock: Clock, urls: MediaUrls) -> None:
         self.images, self.speech, self.engine, self.stories, self.keeper = images, speech, engine, stories, keeper
-        self.prompts, self.vote_calls, self.emit, self.clock = prompts, vote_calls, emit, clock
+        self.prompts, self.vote_calls, self.emit, self.clock, self.urls = prompts, vote_calls, emit, clock, urls
         self._tasks = Tasks()
         self._narration: asyncio.Task[None] | None = None
         self._said: list[dict[str, Any]] = []  # the current chapter's narration lines, for overlays that join late
@@ -66,7 +75,7 @@ class MediaDirector:
         async with self._prefetch:
             try:
                 await self.speech.speak(text, voice)
-            except Exception:  # noqa: BLE001 - a warm-up must never disturb the story
+            except Exception:
                 log.debug("prefetch of a narration line failed", exc_info=True)
 
     # --- after the chapter is stored -----------------------------------------------------------------
@@ -108,8 +117,8 @@ class MediaDirector:
             return
         await self.stories.set_image(session.id, chapter.number, "ready", picture.name, picture.prompt)
         if self.on_picture is not None:
-            self.on_picture(session.id, chapter.number, picture.url)
-        await self.emit(events.ImageUpdated(session.id, chapter.number, picture.url, picture.prompt,
+            self.on_picture(session.id, chapter.number, self.urls.image(picture.name))
+        await self.emit(events.ImageUpdated(session.id, chapter.number, self.urls.image(picture.name), picture.prompt,
                                             picture.provider))
 
     async def _image_prompt(self, session: SessionRecord, chapter: ChapterRecord, memory: StoryMemory) -> str:
@@ -167,7 +176,7 @@ class MediaDirector:
         words = max(1, len(re.findall(r"\w+", line.text)))
         paced_ms = int(words / self.speech.settings().tts.reading_wpm * 60_000)
         said = events.Narration(
-            chapter_number, index, total, line.text, clip.url if clip else None,
+            chapter_number, index, total, line.text, self.urls.audio(clip.name) if clip else None,
             clip.duration_ms if clip else paced_ms, voice or None, line.speaker, kind,
             self.speech.settings().tts.volume, int(self.clock.now() * 1000))
         self._said.append(said.wire())
