@@ -24,7 +24,7 @@ PUBLIC_ERROR_MESSAGE = "The story is catching its breath and goes on in a moment
 SPREAD = {"spread": True}  # field metadata: the value's own fields go into the parent payload
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     """snake_case -> camelCase ('duration_s' -> 'durationS')."""
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -51,7 +51,7 @@ class Wire:
             if item.metadata.get("spread"):
                 data.update(value.wire() if isinstance(value, Wire) else value or {})
             else:
-                data[_camel(item.name)] = _wire_value(value)
+                data[camel(item.name)] = _wire_value(value)
         return data
 
 

@@ -70,7 +70,8 @@ class EditRepo:
     async def regenerations(self, session_id: int, number: int) -> int:
         """How many times a chapter was regenerated."""
         row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM story_chapter_revisions WHERE session_id = ? AND number = ? AND reason = 'regenerate'",
+            "SELECT COUNT(*) FROM story_chapter_revisions WHERE session_id = ? AND number = ?"
+            " AND reason = 'regenerate'",
             (session_id, number),
         )
         return int(row[0]) if row else 0

@@ -28,10 +28,6 @@ class MetaRepo:
             [(key, json.dumps(list(v) if isinstance(v, tuple) else v), now) for key, v in values.items()],
         )
 
-    async def forget_config(self, keys: list[str]) -> None:
-        """Drop saved overrides so the lower layers apply again."""
-        await self.db.executemany("DELETE FROM story_config WHERE key = ?", [(k,) for k in keys])
-
     async def log_usage(
         self,
         *,

@@ -46,7 +46,7 @@ class SessionRecord:
         return json.loads(self.style_json or "{}")
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> SessionRecord:
+    def from_row(cls, row: sqlite3.Row | dict[str, Any]) -> SessionRecord:
         """Build from a story_sessions row."""
         data = dict(row)
         data["end_requested"] = bool(data["end_requested"])

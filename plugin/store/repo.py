@@ -76,7 +76,7 @@ class StoryRepo:
         for row in rows:
             data = dict(row)
             chapters = data.pop("chapters")
-            result.append({**SessionRecord.from_row(data).public(), "chapterCount": chapters})  # type: ignore[arg-type]
+            result.append({**SessionRecord.from_row(data).public(), "chapterCount": chapters})
         return result
 
     async def update_session(self, session_id: int, **fields: Any) -> None:
@@ -152,7 +152,8 @@ class StoryRepo:
 
     async def set_voices(self, session_id: int, voices: dict[str, str]) -> None:
         """Store the voice given to each character."""
-        await self.db.execute("UPDATE story_sessions SET voices_json = ? WHERE id = ?", (json.dumps(voices), session_id))
+        await self.db.execute("UPDATE story_sessions SET voices_json = ? WHERE id = ?",
+                              (json.dumps(voices), session_id))
 
     async def image_files(self) -> set[str]:
         """Every picture some chapter still shows (kept by the cache cleanup)."""

@@ -132,8 +132,8 @@ class VoteRepo:
         """Most active voters, overall or in one session."""
         if session_id is None:
             rows = await self.db.fetchall(
-                "SELECT platform, user_id, nickname, votes, gifts, diamonds, likes, last_vote_at FROM story_viewer_stats"
-                " WHERE votes > 0 ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
+                "SELECT platform, user_id, nickname, votes, gifts, diamonds, likes, last_vote_at"
+                " FROM story_viewer_stats WHERE votes > 0 ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
                 (limit,),
             )
         else:
@@ -166,9 +166,3 @@ class VoteRepo:
             [(*row[:9], row[9], row[9]) for row in rows],
         )
 
-    async def viewer_stats(self, platform: str, user_id: str) -> dict[str, Any] | None:
-        """One viewer's lifetime stats."""
-        row = await self.db.fetchone(
-            "SELECT * FROM story_viewer_stats WHERE platform = ? AND user_id = ?", (platform, user_id)
-        )
-        return dict(row) if row else None
