@@ -20,8 +20,10 @@ log = logging.getLogger("plugin")
 
 def _parser() -> argparse.ArgumentParser:
     """CLI arguments."""
-    parser = argparse.ArgumentParser(prog="interactive-story", description="AI-written, audience-steered stories for TikTok LIVE.")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"], help="serve (default) or migrate")
+    parser = argparse.ArgumentParser(prog="interactive-story",
+                                     description="AI-written, audience-steered stories for TikTok LIVE.")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"],
+                        help="serve (default) or migrate")
     parser.add_argument("--settings", type=Path, help="YAML file with your settings (see settings/default.yaml)")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8765)")

@@ -54,7 +54,7 @@ async def first_of(*waits: Awaitable[Any]) -> None:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def unless(work: Coroutine[Any, Any, T], stop: asyncio.Event | None) -> T | None:
+async def unless(work: Awaitable[T], stop: asyncio.Event | None) -> T | None:
     """Run `work`; if `stop` is set first, cancel it and return None. Errors in `work` propagate."""
     task = asyncio.ensure_future(work)
     try:

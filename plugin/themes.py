@@ -12,6 +12,9 @@ from plugin.yamlfile import load_yaml_file
 CUSTOM_THEME_ID = "custom"
 
 
+DEFAULT_PALETTE = ("#1d1b2f", "#f4d35e", "#ee964b")
+
+
 @dataclass(frozen=True, slots=True)
 class Theme:
     """One story theme: how it is shown, how prompts describe it, what the offline writer uses."""
@@ -20,7 +23,7 @@ class Theme:
     name: str
     description: str
     style: str
-    palette: tuple[str, ...] = ("#1d1b2f", "#f4d35e", "#ee964b")
+    palette: tuple[str, ...] = DEFAULT_PALETTE
     emoji: str = ""
     offline: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     defaults: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # persona, style, tone, ending
@@ -80,7 +83,7 @@ def load_themes(path: Path) -> ThemeBook:
             name=str(raw["name"]),
             description=str(raw["description"]),
             style=str(raw["style"]),
-            palette=tuple(str(c) for c in raw.get("palette") or Theme.palette),
+            palette=tuple(str(c) for c in raw.get("palette") or DEFAULT_PALETTE),
             emoji=str(raw.get("emoji", "")),
             offline=dict(raw.get("offline") or {}),
             defaults={str(k): str(v) for k, v in (raw.get("defaults") or {}).items()},

@@ -20,18 +20,17 @@ class _SettingsLoader(yaml.SafeLoader):
         super().__init__(text)
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         """Refuse an alias (*name) and nodes nested deeper than MAX_DEPTH, pointing at their line."""
         event = self.peek_event()
+        mark = event.start_mark if isinstance(event.start_mark, yaml.Mark) else None
         if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in settings files",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in settings files", mark)
         if self.depth >= MAX_DEPTH:
-            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
-                                              event.start_mark)
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
         self.depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[arg-type]
+            return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 

@@ -53,7 +53,7 @@ class ViewerActivity:
         if batch:
             try:
                 rejected = await self.repo.add_viewer_activity(
-                    [(p, u, c.nickname, *c.numbers, c.seen_at) for (p, u), c in batch.items()])
+                    [(p, u, c.nickname, *c.numbers, c.seen_at) for (p, u), c in batch.items()])  # type: ignore[misc]  # numbers is always six ints
                 for row, why in rejected:
                     log.error("viewer activity could not be saved and was left out (%s): %r", why, row)
             except Exception:
@@ -67,7 +67,7 @@ class ViewerActivity:
         if newer is None:
             self._pending[key] = counts
         else:
-            newer.numbers = [a + b for a, b in zip(newer.numbers, counts.numbers)]
+            newer.numbers = [a + b for a, b in zip(newer.numbers, counts.numbers, strict=True)]
 
     def start(self) -> None:
         """Flush every few seconds."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal, Protocol
 
 from plugin.chat.activity import ViewerActivity
@@ -116,7 +116,7 @@ class ChatGateway:
         """Counters for status and metrics."""
         return {"votes": self.votes, "duplicates": self.duplicates, "ignored": self.ignored}
 
-    async def pump(self, source: ChatSource, sleep: Callable[[float], object] = asyncio.sleep) -> None:
+    async def pump(self, source: ChatSource, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         """Feed a source's events in until cancelled; a failing source is restarted after a pause."""
         while True:
             try:
@@ -130,4 +130,4 @@ class ChatGateway:
                 raise
             except Exception:
                 log.exception("chat source %s failed; restarting in %.0f s", source.name, SOURCE_RESTART_S)
-                await sleep(SOURCE_RESTART_S)  # type: ignore[misc]
+                await sleep(SOURCE_RESTART_S)

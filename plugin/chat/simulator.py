@@ -38,7 +38,8 @@ class SimulatedAudience:
     def status(self) -> dict[str, Any]:
         """State for the admin panel."""
         s = self.settings()
-        return {"source": self.name, "state": "live", "viewers": s.viewers, "ratePerS": s.votes_per_s, "sent": self.sent}
+        return {"source": self.name, "state": "live", "viewers": s.viewers, "ratePerS": s.votes_per_s,
+                "sent": self.sent}
 
     def _choice(self, count: int, bias: int) -> int:
         """A choice index, three times likelier for the favoured one."""

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from plugin.chat.tiktok_map import Failure
 from plugin.clock import Clock
 from plugin.messages import ChatEvent, StreamStatus
 from plugin.settings.schema import TikTokSettings
+from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class TikTokSource:
         self._stop_requested = False
         self._reconnect_requested = False
         self._runner: asyncio.Task[None] | None = None
+        self._tasks = Tasks()
         self.duplicates = 0
 
     def _default_client(self, unique_id: str) -> Any:
@@ -76,7 +78,7 @@ class TikTokSource:
         self._stop_requested = self._reconnect_requested = False
         self._wake.clear()
         queue: asyncio.Queue[Any] = asyncio.Queue()  # unbounded: handlers run inside TikTokLive and must not block
-        runner = self._runner = asyncio.create_task(self._run(queue), name="tiktok-connection")
+        runner = self._runner = self._tasks.spawn(self._run(queue), "tiktok-connection")
         try:
             while True:
                 item = await queue.get()
@@ -175,7 +177,7 @@ class TikTokSource:
                 starting.result()  # raises what start() raised
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure to connect is classified, then retried
                 return self._failed(tiktok_map.classify_error(exc, self.clock.now()), self.settings(), unique_id)
             outcome = await self._watch(conn)
         finally:
@@ -291,14 +293,14 @@ class TikTokSource:
         finally:
             self._retry_at = None
 
-    async def _race(self, *jobs: Awaitable[Any]) -> bool:
+    async def _race(self, *jobs: asyncio.Future[Any]) -> bool:
         """Wait for any of `jobs` or a wake-up (stop, reconnect request, LIVE end); True if woken first."""
         if self._stop_requested or self._reconnect_requested:
             return True
         self._wake.clear()
         waker = asyncio.ensure_future(self._wake.wait())
         try:
-            done, _ = await asyncio.wait({waker, *jobs}, return_when=asyncio.FIRST_COMPLETED)  # type: ignore[arg-type]
+            done, _ = await asyncio.wait({waker, *jobs}, return_when=asyncio.FIRST_COMPLETED)
             return waker in done
         finally:
             waker.cancel()

@@ -210,7 +210,7 @@ def _own_metadata(cls: type) -> bool:
     if parent_meta is None:
         return False
     try:
-        cls._betterproto_meta = type(parent_meta)(cls)  # type: ignore[attr-defined]
+        cls._betterproto_meta = type(parent_meta)(cls)  # type: ignore[attr-defined]  # betterproto2's own hook
     except Exception:  # an upstream internals change: keep working, our mapping never needs ExtendedUser
         log.debug("could not rebuild metadata for %s", cls.__name__, exc_info=True)
         return False
@@ -259,7 +259,7 @@ def _reset_at(exc: Any, now: float) -> float | None:
     """`reset_time` (header RateLimit-Reset) as epoch seconds; None if absent or absurd."""
     try:
         value = float(exc.reset_time)
-    except Exception:
+    except Exception:  # noqa: BLE001 - upstream's field may be missing or hold anything
         return None
     if value < 1e9:  # a small number is a delay in seconds (as the IETF RateLimit-Reset header means it)
         value = now + value
@@ -272,7 +272,7 @@ def _retry_after(exc: Any) -> float | None:
     """`retry_after` in seconds (7.0.1 reads it from the RateLimit-Remaining header); None if absent."""
     try:
         value = float(exc.retry_after)
-    except Exception:
+    except Exception:  # noqa: BLE001 - upstream's field may be missing or hold anything
         return None
     return value if 0 < value <= 86_400 else None
 

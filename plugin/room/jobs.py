@@ -112,7 +112,7 @@ class JobRunner:
                 result = await self._full_story(job_id, job["params"], job["state"] or {})
             except asyncio.CancelledError:
                 raise  # shutdown: the job stays "running" and resumes at the next start
-            except Exception as exc:  # noqa: BLE001 - a job never hangs: it ends failed, with a reason
+            except Exception as exc:
                 message = exc.message if isinstance(exc, StoryError) else "the task failed (details in the log)"
                 if not isinstance(exc, StoryError):
                     log.exception("task %s failed", job_id)
@@ -166,7 +166,7 @@ class JobRunner:
             self._progress.notify_all()
         try:
             await self.emit(events.TaskProgress(await self.view(job_id)))
-        except Exception:  # noqa: BLE001 - progress reports are a courtesy
+        except Exception:
             log.debug("could not report task progress", exc_info=True)
 
 

@@ -23,7 +23,7 @@ def _range(low: float | None = None, high: float | None = None) -> Any:
     return field(metadata={"min": low, "max": high})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServerSettings:
     """Where the server listens and keeps its files."""
 
@@ -36,7 +36,7 @@ class ServerSettings:
 Preset = Literal["", "openai", "siliconflow", "ollama", "lmstudio", "openrouter"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class LLMSettings:
     """Which writer writes, and how hard it tries."""
 
@@ -58,7 +58,7 @@ class LLMSettings:
     json_mode: Literal["auto", "on", "off"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StorySettings:
     """Shape and pace of a story."""
 
@@ -82,7 +82,7 @@ class StorySettings:
     prefetch_concurrency: int = _range(1, 6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VotingSettings:
     """How a vote runs and how its winner is picked."""
 
@@ -98,7 +98,7 @@ class VotingSettings:
     max_weight_per_viewer: int = _range(1, 1000)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ImageSettings:
     """Chapter pictures."""
 
@@ -113,7 +113,7 @@ class ImageSettings:
     cache_max_age_days: float = _range(0.01, 3650)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SpeechSettings:
     """The narrating voice."""
 
@@ -131,21 +131,21 @@ class SpeechSettings:
     cache_max_mb: int = _range(1, 100_000)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RealtimeSettings:
     """How events reach overlays."""
 
     redis_url: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSettings:
     """Where viewers' chat comes from."""
 
     source: Literal["simulator", "tiktok", "none"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TikTokSettings:
     """The TikTok LIVE connection."""
 
@@ -159,7 +159,7 @@ class TikTokSettings:
     moderators: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SimulatorSettings:
     """The rehearsal audience."""
 
@@ -169,7 +169,7 @@ class SimulatorSettings:
     chatter: float = _range(0, 1)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every setting, by section."""
 

@@ -147,15 +147,15 @@ class StoryLoop:
         notes = await parts.edits.pending_note_ids(session.id)
         self.interrupted.clear()
         draft = await self._written_ahead(branch) if branch is not None else None
-        if draft is None:
+        if branch is not None and draft is not None:
+            notes = [(note_id, "") for note_id in branch.notes]  # the notes the branch was written with
+        elif draft is None:
             variant = await parts.edits.regenerations(session.id, number)
             draft = await unless(
                 parts.engine.write_chapter(session, chapters, number, parent, final, self, memory,
                                            "; ".join(note for _, note in notes) or None, variant),
                 None if final else self.interrupted,  # an end request stops a chapter, never the final one
             )
-        else:
-            notes = [(note_id, "") for note_id in branch.notes]  # type: ignore[union-attr]
         if draft is None:
             return  # the admin asked to end: the next step writes the final chapter instead
         if notes:
@@ -184,7 +184,7 @@ class StoryLoop:
         assert branch.task is not None
         try:
             return await unless(asyncio.shield(branch.task), self.interrupted)
-        except Exception:  # noqa: BLE001 - a failed branch is simply written again the normal way
+        except Exception:
             log.warning("the chapter written ahead failed; writing it now", exc_info=True)
             await self.reset()
             return None

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 class MemoryKeeper:
     """Runs memory updates after chapters and hands the next chapter the freshest memory it can."""
 
-    def __init__(self, engine: StoryEngine, stories: StoryRepo, emit: events.Emit, timeout_s: Callable[[], float]) -> None:
+    def __init__(self, engine: StoryEngine, stories: StoryRepo, emit: events.Emit,
+                 timeout_s: Callable[[], float]) -> None:
         self.engine = engine
         self.stories = stories
         self.emit = emit
@@ -63,10 +64,11 @@ class MemoryKeeper:
             await asyncio.wait_for(asyncio.shield(task), timeout=self.timeout_s())
         except TimeoutError:
             log.warning("memory update is slow; the next chapter goes ahead with the memory it has")
-        except Exception:  # noqa: BLE001 - _update logs its own failures; this is a last guard
+        except Exception:
             log.warning("memory update failed; the next chapter goes ahead with the memory it has", exc_info=True)
 
-    async def _update(self, session: SessionRecord, chapter: ChapterRecord, previous: asyncio.Task[None] | None) -> None:
+    async def _update(self, session: SessionRecord, chapter: ChapterRecord,
+                      previous: asyncio.Task[None] | None) -> None:
         """One update: the memory before this chapter plus what the writer reports about it."""
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # updates of one session run in order
@@ -80,7 +82,7 @@ class MemoryKeeper:
                             describe(exc))
             await self.stories.save_memory(session.id, chapter.number, memory.to_json())
             await self.emit(events.MemoryUpdated(session.id, chapter.number, memory.to_json()))
-        except Exception:  # noqa: BLE001 - never a failed task that every later chapter would trip over
+        except Exception:
             log.exception("could not keep the memory after chapter %s; a later chapter catches up", chapter.number)
 
     async def shutdown(self) -> None:

@@ -302,6 +302,7 @@ def detect_language(text: str) -> tuple[str | None, float]:
     script = max(groups, key=lambda s: groups[s])
     share = groups[script] / total
     length = min(1.0, max(0.0, (total - _MIN_WORDS) / (_FULL_WORDS - _MIN_WORDS)))
+    code: str | None
     if script == "cjk":
         kana = chars["kana"] / (chars["kana"] + chars["han"])  # Japanese prose: 0.3-0.7, Chinese: 0
         if kana >= _KANA_SPLIT:

@@ -1,4 +1,4 @@
-"""Building model requests: the brief for the offline writer and budget-fitted messages for LLMs, from one set of facts."""
+"""Building model requests from one set of facts: the brief for the offline writer, budget-fitted messages for LLMs."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def style_of(session: SessionRecord) -> StoryStyle:
     """The StoryStyle stored with a session (unknown or bad values fall back to the defaults)."""
     stored = {k: v for k, v in session.style.items() if k in STYLE_KEYS and isinstance(v, str) and v}
     try:
-        return StoryStyle(**stored)  # type: ignore[arg-type]
+        return StoryStyle(**stored)  # type: ignore[arg-type]  # stored strings: one that fits no Literal is caught
     except TypeError:
         return StoryStyle()
 
@@ -103,8 +103,8 @@ class RequestBuilder:
 
         def render(ctx: PromptContext) -> tuple[dict[str, str], ...]:
             return self.prompts.messages(
-                template or purpose, **fixed, outline=ctx.outline, summary=ctx.summary, memory=ctx.memory, earlier=ctx.earlier,
-                previous=ctx.previous, winning_choice=ctx.winning_choice, direction=ctx.direction)
+                template or purpose, **fixed, outline=ctx.outline, summary=ctx.summary, memory=ctx.memory,
+                earlier=ctx.earlier, previous=ctx.previous, winning_choice=ctx.winning_choice, direction=ctx.direction)
 
         messages, fitted = fit_prompt(render, context, self.budget)
         if fitted.trimmed:

@@ -36,14 +36,14 @@ class ProseStream:
     """Feed raw deltas; get back the prose part only (no title line, labels or choices)."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (the model is starting over)."""
         self._line = ""  # the current, unfinished line
         self._line_emitted = 0  # how much of the current line was already passed on
         self._stage = "head"  # head -> prose -> choices
         self._started = False  # a prose line has been passed on (paragraph breaks follow it)
-
-    def reset(self) -> None:
-        """Forget everything (the model is starting over)."""
-        self.__init__()  # type: ignore[misc]
 
     def feed(self, delta: str) -> str:
         """Prose text to show now (may be empty)."""

@@ -45,7 +45,8 @@ class VoteRunner:
         restored = []
         if vote is None:
             now = self.clock.now()
-            vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now, now + voting.duration_s)
+            vote = await self.votes.open_round(session.id, chapter.number, chapter.choices, now,
+                                               now + voting.duration_s)
         else:
             restored = await self.votes.ballots(vote.id)
             if vote.ends_at <= self.clock.now() and voting.resume_grace_s > 0:

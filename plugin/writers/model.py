@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -44,6 +44,6 @@ class TextModel(Protocol):
 
     def stream(
         self, request: ModelRequest, model: str | None = None, usage: Usage | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield text deltas (filling `usage` if given); raise a ProviderError subclass on failure."""
         ...

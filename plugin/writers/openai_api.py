@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import openai
@@ -66,7 +66,7 @@ class OpenAIModel:
 
     async def stream(
         self, request: ModelRequest, model: str | None = None, usage: Usage | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield content deltas; reasoning (reasoning_content or <think> blocks) is dropped."""
         model = model or self.default_model
         usage = usage if usage is not None else Usage()
@@ -98,7 +98,7 @@ class OpenAIModel:
                     if text:
                         written.append(text)
                         yield text
-        except Exception as exc:  # noqa: BLE001 - anything a call raises (a bad SSE frame is a JSONDecodeError,
+        except Exception as exc:
             # not an OpenAIError) is a model failure: retried, then fallbacks, then the offline writer
             raise map_provider_error(exc, model) from exc
         if not finished:

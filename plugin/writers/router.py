@@ -226,16 +226,18 @@ class LLMService:
         client = self.openai_model(choice)
         models = [model or choice.model, *[m for m in choice.fallbacks if m != (model or choice.model)]]
         last: ProviderError | None = None
+        written: list[str] = []  # what the current attempt has streamed (a retry must reset the screen)
+
+        async def sink(delta: str) -> None:
+            written.append(delta)
+            await on_delta(delta)
+
         for name in models:
             if not self.breaker.allows(name):
                 last = ProviderError(f"{name} is resting after repeated failures", code="provider_resting")
                 continue
             for attempt in range(llm.max_retries + 1):
-                written: list[str] = []
-
-                async def sink(delta: str) -> None:
-                    written.append(delta)
-                    await on_delta(delta)
+                written.clear()
 
                 try:
                     result = await self._attempt(client, request, name, "openai", sink, purpose, session_id)
@@ -283,7 +285,7 @@ class LLMService:
         llm = self.config.settings.llm
         loop = asyncio.get_running_loop()
         deadline = loop.time() + llm.timeout_s
-        stream = model.stream(request, name, usage).__aiter__()
+        stream = model.stream(request, name, usage)
         try:
             while True:
                 # Two limits: the whole call, and the gap between two pieces of text (a stalled stream).
@@ -303,7 +305,7 @@ class LLMService:
         except ProviderError as exc:
             outcome, error = ("auth" if isinstance(exc, ProviderAuthError) else "failed"), exc.message
             raise
-        except Exception as exc:  # noqa: BLE001 - whatever a writer raises is a model failure, never a dead story
+        except Exception as exc:
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             raise ProviderError(f"{label} failed: {error}") from exc
         finally:

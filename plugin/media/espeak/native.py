@@ -98,7 +98,7 @@ class Native:
                 # espeak reuses its buffer after we return, so the samples must be copied now.
                 job.chunks.append(ctypes.string_at(wav, count * 2))
             return 0
-        except BaseException:  # an exception must never unwind into C
+        except BaseException:  # noqa: BLE001 - an exception must never unwind into C
             return 1
 
     def synthesize(self, text: str, voice: str, rate: int, pitch: int, volume: int,

@@ -178,7 +178,8 @@ def make_cast(material: Material, seed: int) -> Cast:
             filled[key] = getattr(cast, key).format_map(cast.slots())
         except (KeyError, ValueError, IndexError, AttributeError):
             pass  # keep the raw text; one odd entry should not stop the story
-    return replace(cast, **filled)
+    return replace(cast, role=filled.get("role", cast.role), goal=filled.get("goal", cast.goal),
+                   item=filled.get("item", cast.item))
 
 
 # Slots are singular ({place}, {sound}) and vocabulary lists plural ("places", "sounds"); a list

@@ -235,7 +235,7 @@ class Composer:
         """First-paragraph sentences: the story's start, or the winning choice acted out."""
         choice = self.brief.winning_choice
         if self.chapter <= 1:
-            pools = ("intro", "intro_goal")
+            pools: tuple[str, ...] = ("intro", "intro_goal")
             if self.slots["custom"]:
                 pools = ("custom", *pools)
             return [s for s in map(self.need, pools) if s]

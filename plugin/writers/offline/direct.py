@@ -145,13 +145,13 @@ class NoteWeaver:
         if found:
             return [self.fill("Then, quite unexpectedly, {x} came into {hero}'s hands.",
                               x=found.group(2))]  # fmt: skip
-        found = re.match(r"^make it (?:(more|less|a bit|a little|very|really|extra)\s+)?(.+)$",
-                         note, re.I)  # fmt: skip
-        if found and is_adjective(found.group(2)):
-            how = (found.group(1) or "").lower()
-            more = "more " if how == "more" else "less " if how == "less" else ""
+        grow = re.match(r"^make it (?:(more|less|a bit|a little|very|really|extra)\s+)?(.+)$",
+                        note, re.I)  # fmt: skip
+        if grow and is_adjective(grow.group(2)):
+            how = (grow.group(1) or "").lower()
+            degree = "more " if how == "more" else "less " if how == "less" else ""
             return [self.fill("From that moment, everything seemed to grow {x}.",
-                              x=more + found.group(2))]  # fmt: skip
+                              x=degree + grow.group(2))]  # fmt: skip
         found = re.match(r"^(?:have|let|make)\s+(.+)$", note, re.I)
         acted = someone_did(found.group(1)) if found else None
         if acted:

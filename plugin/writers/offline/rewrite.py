@@ -10,6 +10,7 @@ weaving as a director's note). Deterministic for a given brief. The answer is th
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable
@@ -214,7 +215,7 @@ class Rewriter:
         for candidate in (old, re.sub(r"^the\s+", "", old, flags=re.I)):
             pattern = re.compile(rf"(?<![\w-]){re.escape(candidate)}(?![\w-])", re.I)
             if candidate and new and pattern.search(self.passage):
-                self.map_sentences(lambda s, p=pattern: p.sub(new, s))
+                self.map_sentences(functools.partial(pattern.sub, new))
                 self.keep = [new if k.lower() == candidate.lower() else k for k in self.keep]
                 gone = re.compile(rf"\b{re.escape(candidate)}\b", re.I)
                 self.keep = [k for k in self.keep if not gone.search(k)]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any
 
 from plugin.brief import StoryBrief
@@ -99,7 +99,7 @@ class OfflineWriter:
 
     async def stream(
         self, request: ModelRequest, model: str | None = None, usage: Usage | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Yield the answer word by word, pausing 1/words_per_s between words when paced."""
         # Composing takes a few milliseconds, so it runs inline rather than in a thread.
         text = self.write(request.brief)
