@@ -11,7 +11,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.process import TOKEN, ServerProcess  # noqa: E402
+from tests.support.process import TOKEN, ServerProcess
 
 QUIET: dict[str, Any] = {"chat": {"source": "none"}, "voting": {"duration_s": 3600}, "llm": {"offline_words_per_s": 0},
                          "story": {"prefetch": "off"}, "tts": {"provider": "off"}, "images": {"provider": "off"}}

@@ -46,11 +46,11 @@ async def run(server: ServerProcess, clients: int, rate: int, seconds: float) ->
         seen_total = [0]
 
         @client.on("story:voting-started", namespace="/overlay")
-        async def started(data: dict) -> None:  # noqa: ANN001
+        async def started(data: dict) -> None:
             voting.set()
 
         @client.on("story:vote-update", namespace="/overlay")
-        async def update(data: dict) -> None:  # noqa: ANN001
+        async def update(data: dict) -> None:
             now = time.perf_counter()
             updates[0] += 1
             for total, when in sent_at:

@@ -16,15 +16,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugin.chat.base import ChatMessage  # noqa: E402
-from plugin.chat.gateway import ChatGateway  # noqa: E402
-from plugin.clock import SystemClock  # noqa: E402
-from plugin.store.db import Database  # noqa: E402
-from plugin.store.records import RoundRecord  # noqa: E402
-from plugin.store.votes import VoteRepo  # noqa: E402
-from plugin.voting.desk import VoteDesk  # noqa: E402
-from plugin.voting.parse import parse_vote  # noqa: E402
-from plugin.voting.round import RoundTimer  # noqa: E402
+from plugin.chat.gateway import ChatGateway
+from plugin.clock import SystemClock
+from plugin.messages import ChatMessage
+from plugin.store.db import Database
+from plugin.store.records import RoundRecord
+from plugin.store.votes import VoteRepo
+from plugin.voting.desk import VoteDesk
+from plugin.voting.parse import parse_vote
+from plugin.voting.round import RoundTimer
 
 GOAL_PER_S = 1_000_000
 FRAME = 20  # messages per batch, about what one TikTok websocket frame carries on a busy stream
@@ -99,7 +99,8 @@ async def _feed(db: Database, messages: list[ChatMessage], seconds: float) -> di
     """The body of emits_under_load, on an open database."""
     await db.migrate()
     await db.execute("INSERT INTO story_sessions (id, theme, language, mode, max_chapters, num_choices, seed,"
-                     " state, created_at, updated_at) VALUES (1, 'fantasy', 'English', 'auto', 3, 3, 1, 'voting', 0, 0)")
+                     " state, created_at, updated_at)"
+                     " VALUES (1, 'fantasy', 'English', 'auto', 3, 3, 1, 'voting', 0, 0)")
     await db.execute("INSERT INTO story_rounds (id, session_id, chapter_number, choices_json, started_at, ends_at)"
                      " VALUES (1, 1, 1, '[\"A\",\"B\",\"C\"]', 0, 0)")
     emitted = 0

@@ -47,7 +47,7 @@ async def main() -> None:
     parser.add_argument("--kills", type=int, default=3)
     args = parser.parse_args()
     windows, lost_counts, rates, persisted_rates = [], [], [], []
-    for attempt in range(args.kills):
+    for _ in range(args.kills):
         with tempfile.TemporaryDirectory() as folder:
             server = ServerProcess(Path(folder) / "data", QUIET)
             await server.start()

@@ -14,12 +14,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugin.paths import SETTINGS_DIR  # noqa: E402
-from plugin.services.espeak import EspeakEngine  # noqa: E402
-from plugin.services.speech import wav_duration_ms  # noqa: E402
-from plugin.services.titlecard import render_title_card  # noqa: E402
-from plugin.story.narration import sentences  # noqa: E402
-from plugin.story.themes import load_themes  # noqa: E402
+from plugin.media.espeak.engine import EspeakEngine
+from plugin.media.speech import wav_duration_ms
+from plugin.media.titlecard.card import render_title_card
+from plugin.paths import SETTINGS_DIR
+from plugin.story.narration import sentences
+from plugin.themes import load_themes
 
 CHAPTER = (
     "Nobody in the village of Thistledown expected much of Rowan, a hedge-witch in training. Then the news "

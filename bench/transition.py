@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import API, report, summary_ms  # noqa: F401  (sets sys.path)
+from common import API, report, summary_ms
 
 from plugin.clock import SystemClock
 from tests.support.harness import connect_socket, make_settings, start_server
