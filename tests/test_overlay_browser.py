@@ -11,7 +11,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from plugin.clock import SystemClock
 from tests.conftest import StartServer
 from tests.support.browser import screenshot
-from tests.support.harness import Running, connect_socket
+from tests.support.harness import Running, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -56,13 +56,10 @@ async def open_overlay(browser: Browser, server: Running, query: str = "", width
 
 async def start_and_wait_for_vote(server: Running, theme: str = "fantasy") -> dict[str, Any]:
     """Start a story through the API and return the voting-started payload."""
-    client, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         status, body = await server.call("POST", f"{API}/start", {"theme": theme})
         assert status == 201, body
         return await seen.wait_for("story:voting-started", timeout=30)
-    finally:
-        await client.disconnect()
 
 
 async def send_votes(server: Running, *votes: tuple[str, str, str]) -> None:
@@ -171,15 +168,12 @@ VOTE_CALL_PLAYED = "n => window.__overlay.narration.played.some(p => p.chapterNu
 async def narrated_story(server: Running, page: Page, theme: str = "fantasy") -> tuple[int, list[dict[str, Any]]]:
     """Start a story, wait until the overlay has narrated chapter 1 and its vote call; returns the
     chapter's line count (from the server's events) and the overlay's played list."""
-    client, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         status, body = await server.call("POST", f"{API}/start", {"theme": theme})
         assert status == 201, body
         first = await seen.wait_for("story:narration", lambda n: n["chapterNumber"] == 1 and n["kind"] == "chapter",
                                     timeout=30)
         await seen.wait_for("story:narration", lambda n: n["kind"] == "vote-call", timeout=30)
-    finally:
-        await client.disconnect()
     await wait_or_explain(page, VOTE_CALL_PLAYED, 1, 90_000)
     return first["total"], await page.evaluate(PLAYED)
 
@@ -253,12 +247,9 @@ async def test_failed_picture_keeps_the_layout(serve: StartServer, browser: Brow
         server = await serve(SystemClock(), **{"images.base_url": fake.base_url, "images.api_key": "k",
                                                "voting.duration_s": 300})
         page, _, _ = await open_overlay(browser, server, "?narration=text")
-        client, seen = await connect_socket(server.url)
-        try:
+        async with watching(server.url) as seen:
             await server.call("POST", f"{API}/start", {"theme": "horror"})
             await seen.wait_for("story:image-failed", timeout=30)
-        finally:
-            await client.disconnect()
         frame = page.locator("#image-frame")
         await expect(frame).to_have_attribute("data-state", "failed", timeout=10_000)
         await expect(frame).to_be_visible()  # the reserved place stays: the text does not jump

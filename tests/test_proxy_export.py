@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket
+from tests.support.harness import Running, advance_when_waiting, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -67,9 +67,7 @@ async def test_the_storybook_has_chapters_pictures_votes_roads_not_taken_and_vot
     clock = ManualClock()
     server = await serve(clock, **{"story.max_chapters": 2, "story.prefetch": "all", "story.prefetch_concurrency": 3,
                                    "voting.duration_s": 10})
-    overlay, seen = await connect_socket(server.url)
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
         await server.call("POST", f"{API}/start", {"theme": "adventure"})
         vote = await seen.wait_for("story:voting-started")
         await admin_seen.wait_for("story:branch-ready", lambda b: b["choiceIndex"] == 2)
@@ -79,9 +77,6 @@ async def test_the_storybook_has_chapters_pictures_votes_roads_not_taken_and_vot
         await advance_when_waiting(clock, 10)
         ended = await seen.wait_for("story:ended")
         await seen.wait_for("story:image-updated", lambda i: i["chapterNumber"] == 2)
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()
     session = ended["sessionId"]
     async with server.http.get(f"{server.url}{API}/export/{session}?format=html", headers=server.auth) as response:
         html = (await response.read()).decode()

@@ -12,7 +12,7 @@ import pytest
 import socketio
 
 from plugin.clock import ManualClock
-from tests.support.harness import connect_socket, make_settings, start_server
+from tests.support.harness import make_settings, start_server, watching
 
 API = "/api/interactive-story"
 REDIS = shutil.which("redis-server")
@@ -47,18 +47,17 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 async def test_events_from_one_process_reach_overlays_of_another(tmp_path: Path, redis_url: str) -> None:
     story = await start_server(make_settings(tmp_path / "a", **{"realtime.redis_url": redis_url}), ManualClock())
     mirror = await start_server(make_settings(tmp_path / "b", **{"realtime.redis_url": redis_url}), ManualClock())
-    overlay, seen = await connect_socket(mirror.url)
     try:
-        await story.call("POST", f"{API}/start", {"theme": "scifi"})
-        ready = await seen.wait_for("story:chapter-ready", timeout=20)
-        assert ready["chapterNumber"] == 1 and ready["content"]
-        await seen.wait_for("story:voting-started")
+        async with watching(mirror.url) as seen:
+            await story.call("POST", f"{API}/start", {"theme": "scifi"})
+            ready = await seen.wait_for("story:chapter-ready", timeout=20)
+            assert ready["chapterNumber"] == 1 and ready["content"]
+            await seen.wait_for("story:voting-started")
 
-        outside = socketio.AsyncRedisManager(redis_url, write_only=True)
-        await outside.emit("story:state", {"state": "idle", "note": "from a script"}, namespace="/overlay")
-        note = await seen.wait_for("story:state", lambda s: s.get("note") == "from a script")
-        assert note["state"] == "idle"
+            outside = socketio.AsyncRedisManager(redis_url, write_only=True)
+            await outside.emit("story:state", {"state": "idle", "note": "from a script"}, namespace="/overlay")
+            note = await seen.wait_for("story:state", lambda s: s.get("note") == "from a script")
+            assert note["state"] == "idle"
     finally:
-        await overlay.disconnect()
         await mirror.stop()
         await story.stop()
