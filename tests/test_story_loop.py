@@ -96,8 +96,9 @@ async def test_a_failing_provider_shows_an_error_and_retries_until_it_works(serv
             assert "503" in error["message"] and error["retryInS"] == 30  # the streamer is told why
             status, body = await server.call("GET", f"{API}/status")
             assert body["state"] == "error" and body["error"]["message"]
+            retried = seen.mark()
             await advance_when_waiting(clock, 30)  # the automatic retry fails again ...
-            await seen.wait_for("story:error", lambda e: len(seen.named("story:error")) >= 2)
+            await seen.wait_for("story:error", after=retried)
             assert (await server.call("POST", f"{API}/next-chapter", {}))[0] == 200  # ... the admin retries now
             ready = await seen.wait_for("story:chapter-ready")
             assert ready["title"] == "Platform Nine"

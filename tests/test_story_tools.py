@@ -48,11 +48,14 @@ async def test_regenerate_resets_the_vote_and_keeps_the_old_chapter(serve: Start
         await seen.wait_for("story:voting-started")
         await server.call("POST", f"{API}/chat", {"user_id": "u1", "nickname": "A", "text": "!a"})
         await seen.wait_for("story:vote-update", lambda u: u["total"] == 1)
+        regenerated = seen.mark()
         status, body = await server.call("POST", f"{API}/chapter/regenerate", {})
         assert status == 200 and body["chapterNumber"] == 1
-        again = await seen.wait_for("story:chapter-ready", lambda c: c["content"] != first["content"])
+        again = await seen.wait_for("story:chapter-ready", lambda c: c["content"] != first["content"],
+                                    after=regenerated)
         assert again["chapterNumber"] == 1
-        vote = await seen.wait_for("story:voting-started", lambda v: v["choices"] == again["choices"])
+        vote = await seen.wait_for("story:voting-started", lambda v: v["choices"] == again["choices"],
+                                   after=regenerated)
         assert vote["total"] == 0  # the vote in progress was reset
         status, detail = await server.call("GET", f"{API}/session/{first['sessionId']}")
         assert [(r["chapterNumber"], r["reason"]) for r in detail["revisions"]] == [(1, "regenerate")]

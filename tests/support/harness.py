@@ -53,11 +53,17 @@ class EventLog:
         """Payloads of every event with this name."""
         return [data for event, data in self.events if event == name]
 
-    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0) -> Any:
-        """The first payload (old or new) of `name` matching `predicate`; fails after `timeout`."""
+    def mark(self) -> int:
+        """Where the log ends now: `wait_for(..., after=mark)` then skips every event received before."""
+        return len(self.events)
+
+    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0,
+                       after: int = 0) -> Any:
+        """The first payload of `name` matching `predicate`, scanning old events too (all of them, or those
+        received since `after`, a `mark()`); fails after `timeout`."""
         async with asyncio.timeout(timeout):
             while True:
-                for event, data in self.events:
+                for event, data in self.events[after:]:
                     if event == name and (predicate is None or predicate(data)):
                         return data
                 self.changed.clear()
