@@ -16,7 +16,7 @@ from typing import Any
 from common import API, report, summary_ms
 
 from plugin.clock import SystemClock
-from tests.support.harness import connect_socket, make_settings, start_server
+from tests.support.harness import make_settings, start_server, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 FIRST_TOKEN_S, TOKENS_PER_S = 0.5, 40.0
@@ -44,25 +44,24 @@ async def measure(prefetch: str, rounds: int) -> list[float]:
                 "llm.base_url": fake.base_url, "llm.model": "fake-model", "story.prefetch": prefetch,
                 "story.max_chapters": rounds + 2, "story.chapter_words": CHAPTER_WORDS, "voting.duration_s": 600,
                 "tts.provider": "off", "images.provider": "off", "llm.offline_words_per_s": 0}), SystemClock())
-            overlay, seen = await connect_socket(server.url)
-            admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
             try:
-                await server.call("POST", f"{API}/start", {"theme": "mystery"})
-                for number in range(1, rounds + 1):
-                    await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
-                                        timeout=120)
-                    await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
-                    if prefetch != "off":  # viewers vote for a while; the leader's chapter gets written meanwhile
-                        await admin_seen.wait_for("story:branch-ready", lambda b, n=number: b["chapterNumber"] == n + 1
-                                                  and b["choiceIndex"] == 1, timeout=120)
-                    started = time.perf_counter()
-                    await server.call("POST", f"{API}/next-chapter", {})
-                    await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
-                                        timeout=120)
-                    times.append(time.perf_counter() - started)
+                async with watching(server.url) as seen, \
+                        watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
+                    await server.call("POST", f"{API}/start", {"theme": "mystery"})
+                    for number in range(1, rounds + 1):
+                        await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
+                                            timeout=120)
+                        await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
+                        if prefetch != "off":  # viewers vote for a while; the leader's chapter gets written meanwhile
+                            await admin_seen.wait_for("story:branch-ready", lambda b, n=number:
+                                                      b["chapterNumber"] == n + 1 and b["choiceIndex"] == 1,
+                                                      timeout=120)
+                        started = time.perf_counter()
+                        await server.call("POST", f"{API}/next-chapter", {})
+                        await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
+                                            timeout=120)
+                        times.append(time.perf_counter() - started)
             finally:
-                await admin.disconnect()
-                await overlay.disconnect()
                 await server.stop()
     return times
 

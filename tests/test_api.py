@@ -12,7 +12,7 @@ import socketio
 from plugin import keys
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket
+from tests.support.harness import advance_when_waiting, watching
 
 API = "/api/interactive-story"
 
@@ -107,8 +107,7 @@ async def test_saved_config_survives_a_restart(serve: StartServer) -> None:
 async def test_a_chat_flood_of_10k_messages_is_counted_once_per_viewer(serve: StartServer, tmp_path: Path) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 30})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "scifi"})
         await seen.wait_for("story:voting-started")
         messages = [{"user_id": f"v{i % 2500}", "nickname": f"n{i}", "text": ["!a", "b", "chatter!", "!c"][i % 4],
@@ -125,8 +124,6 @@ async def test_a_chat_flood_of_10k_messages_is_counted_once_per_viewer(serve: St
         await advance_when_waiting(server.clock, 30)  # type: ignore[arg-type]
         ended = await seen.wait_for("story:voting-ended")
         assert ended["counts"] == update["counts"] and sum(ended["counts"]) == 1875
-    finally:
-        await overlay.disconnect()
     db = sqlite3.connect(tmp_path / "data" / "story.db")
     assert db.execute("SELECT COUNT(*) FROM story_ballots").fetchone()[0] == 1875
 
@@ -137,20 +134,15 @@ async def test_admin_socket_needs_the_token_and_overlay_is_read_only(serve: Star
     client = socketio.AsyncClient(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
         await client.connect(server.url, namespaces=["/admin"], auth={"token": "wrong"}, transports=["websocket"])
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url, "/admin", auth={"token": server.token}) as admin_seen, watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "horror"})
         await seen.wait_for("story:voting-started")
-        await overlay.emit("story:force-vote-end", {}, namespace="/overlay")  # ignored: overlays cannot command
+        await seen.emit("story:force-vote-end", {})  # ignored: overlays cannot command
         status, body = await server.call("GET", f"{API}/status")
         assert body["state"] == "voting"
-        answer = await admin.call("story:force-vote-end", {}, namespace="/admin", timeout=5)
+        answer = await admin_seen.call("story:force-vote-end", {}, timeout=5)
         assert answer == {"ok": True}
         assert (await seen.wait_for("story:voting-ended"))["reason"] in ("no_votes", "votes", "tie")
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()
 
 
 async def test_pages_and_vendored_client_are_served_locally(serve: StartServer) -> None:

@@ -9,7 +9,7 @@ from plugin import keys
 from plugin.clock import ManualClock
 from plugin.messages import ChatMessage, Gift, Like, StreamStatus, ViewerAction
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket
+from tests.support.harness import Running, advance_when_waiting, watching
 
 API = "/api/interactive-story"
 
@@ -26,8 +26,7 @@ async def test_gifts_and_likes_add_votes_to_the_givers_choice(serve: StartServer
     clock = ManualClock()
     server = await serve(clock, **{"voting.diamonds_per_vote": 5, "voting.likes_per_vote": 100,
                                    "voting.max_weight_per_viewer": 4})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "superhero"})
         await seen.wait_for("story:voting-started")
         feed(server, comment("whale", "!b"), comment("fan", "!a"))
@@ -41,8 +40,6 @@ async def test_gifts_and_likes_add_votes_to_the_givers_choice(serve: StartServer
         await seen.wait_for("story:vote-update", lambda u: u["counts"] == [3, 4, 2])  # gift before the vote counts
         await advance_when_waiting(clock, 60)
         assert (await seen.wait_for("story:voting-ended"))["winnerIndex"] == 1
-    finally:
-        await overlay.disconnect()
     await server.stop()
     db = sqlite3.connect(tmp_path / "data" / "story.db")
     assert dict(db.execute("SELECT user_id, weight FROM story_ballots").fetchall()) == {
@@ -55,8 +52,7 @@ async def test_moderators_can_extend_end_and_skip_and_others_cannot(serve: Start
     clock = ManualClock()
     server = await serve(clock, **{"tiktok.unique_id": "@TheStreamer", "tiktok.moderators": ["helper_mod"],
                                    "voting.duration_s": 60})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "mystery"})
         vote = await seen.wait_for("story:voting-started")
         feed(server, comment("rando", "!extend 300", handle="rando"), comment("rando", "!endvote", handle="rando"))
@@ -66,29 +62,23 @@ async def test_moderators_can_extend_end_and_skip_and_others_cannot(serve: Start
         feed(server, comment("boss", "!endvote", handle="thestreamer"))
         await seen.wait_for("story:voting-ended")
         assert len(seen.named("story:voting-ended")) == 1
-    finally:
-        await overlay.disconnect()
 
 
 async def test_rehearsal_box_commands_work_like_a_moderators(serve: StartServer) -> None:
     server = await serve(ManualClock(), **{"story.mode": "manual"})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "adventure"})
         await seen.wait_for("story:voting-started")
         await server.call("POST", f"{API}/chat", {"user_id": "me", "nickname": "me", "text": "!endvote"})
         await seen.wait_for("story:state", lambda s: s["state"] == "waiting")
         await server.call("POST", f"{API}/chat", {"user_id": "me", "nickname": "me", "text": "!skip"})
         await seen.wait_for("story:chapter-ready", lambda c: c["chapterNumber"] == 2)
-    finally:
-        await overlay.disconnect()
 
 
 async def test_the_live_ending_pauses_the_vote_until_it_is_back(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 60})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "scifi"})
         await seen.wait_for("story:voting-started")
         clock.advance(20)
@@ -103,8 +93,6 @@ async def test_the_live_ending_pauses_the_vote_until_it_is_back(serve: StartServ
         assert resumed["endsAt"] == int((clock.now() + 40) * 1000)
         await advance_when_waiting(clock, 40)
         await seen.wait_for("story:voting-ended")
-    finally:
-        await overlay.disconnect()
 
 
 async def test_joins_follows_and_shares_count_in_viewer_stats(serve: StartServer, tmp_path: Path) -> None:

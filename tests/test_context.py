@@ -14,7 +14,7 @@ from plugin.story.context import (
     messages_tokens,
 )
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket
+from tests.support.harness import advance_when_waiting, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -56,15 +56,12 @@ async def test_a_60_chapter_story_never_exceeds_the_budget(serve: StartServer) -
         server = await serve(clock, **{"llm.base_url": fake.base_url, "llm.model": "fake-model",
                                        "story.max_chapters": CHAPTERS, "story.context_tokens": BUDGET,
                                        "story.chapter_words": 260, "voting.duration_s": 1})
-        overlay, seen = await connect_socket(server.url)
-        try:
+        async with watching(server.url) as seen:
             await server.call("POST", f"{API}/start", {"theme": "adventure"})
             for number in range(1, CHAPTERS):
                 await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n, timeout=30)
                 await advance_when_waiting(clock, 1)
             await seen.wait_for("story:ended", timeout=60)
-        finally:
-            await overlay.disconnect()
         prompts = [r.body["messages"] for r in fake.requests if r.path == "/v1/chat/completions"]
         chapter_prompts = [m for m in prompts if "Write chapter" in m[1]["content"]]
         numbers = {int(m[1]["content"].split("Write chapter ")[1].split(" ")[0].rstrip(",")) for m in chapter_prompts}

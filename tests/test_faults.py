@@ -20,7 +20,7 @@ from plugin.story.streaming import ProseStream
 from plugin.voting.parse import parse_vote
 from plugin.writers.thinking import ThinkFilter
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket, watching
+from tests.support.harness import advance_when_waiting, watching
 from tests.support.llm_env import CHAPTER, CHOICES, PROSE, Env, write_first_chapter
 from tests.support.openai_server import FakeOpenAI, Reply
 
@@ -92,24 +92,20 @@ async def test_a_hundred_faults_of_each_kind_never_leave_the_story_stuck(env: En
 async def test_a_vote_that_ran_out_while_down_gets_a_grace_period(serve: StartServer, tmp_path: Path) -> None:
     clock = ManualClock()
     first = await serve(clock, **{"voting.duration_s": 20, "voting.resume_grace_s": 15})
-    overlay, seen = await connect_socket(first.url)
-    await first.call("POST", f"{API}/start", {"theme": "western"})
-    await seen.wait_for("story:voting-started")
-    await first.call("POST", f"{API}/chat", {"user_id": "u1", "text": "!b"})
-    await seen.wait_for("story:vote-update", lambda u: u["total"] == 1)
-    await overlay.disconnect()
+    async with watching(first.url) as seen:
+        await first.call("POST", f"{API}/start", {"theme": "western"})
+        await seen.wait_for("story:voting-started")
+        await first.call("POST", f"{API}/chat", {"user_id": "u1", "text": "!b"})
+        await seen.wait_for("story:vote-update", lambda u: u["total"] == 1)
     await first.stop()
     clock.advance(3600)  # down for an hour
     second = await serve(clock, **{"voting.duration_s": 20, "voting.resume_grace_s": 15})
-    overlay, seen = await connect_socket(second.url)
-    try:
+    async with watching(second.url) as seen:
         # the restarted server may announce the vote before this socket joins: its state says the same
         resumed = (await seen.wait_for("story:state", lambda s: s["voting"] is not None))["voting"]
         assert resumed["endsAt"] == int((clock.now() + 15) * 1000) and resumed["counts"] == [0, 1, 0]
         await advance_when_waiting(clock, 15)
         assert (await seen.wait_for("story:voting-ended"))["winnerIndex"] == 1
-    finally:
-        await overlay.disconnect()
 
 
 chat_lines = st.one_of(
@@ -268,9 +264,10 @@ async def test_a_failing_database_is_told_to_the_panel_and_loses_no_ballot(serve
         else:
             await db.conn.execute("PRAGMA max_page_count = 1073741823")
         blocker.close()
+        retried = seen.mark()
         await advance_when_waiting(clock, 5)  # the step is tried again: the vote is open again, ballots and all
-        await seen.wait_for("story:voting-started", lambda v: len(seen.named("story:voting-started")) > 1)
-        assert seen.named("story:voting-started")[-1]["counts"] == [0, 300, 0]
+        reopened = await seen.wait_for("story:voting-started", after=retried)
+        assert reopened["counts"] == [0, 300, 0]
         await server.call("POST", f"{API}/next-chapter", {})
         ended = await seen.wait_for("story:voting-ended", timeout=30)
         assert ended["counts"] == [0, 300, 0]

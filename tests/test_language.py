@@ -380,8 +380,8 @@ def test_resolve_unknown_or_ambiguous(setting: str) -> None:
 def test_fast_enough() -> None:
     chapter = " ".join([PARAGRAPHS["en"]] * 3)  # about 330 words
     runs = 200
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other busy processes on the machine don't count
     for _ in range(runs):
         detect_language(chapter)
-    per_call = (time.perf_counter() - start) / runs
+    per_call = (time.process_time() - start) / runs
     assert per_call < 0.005  # typically well under 1 ms; loose bound for slow CI machines

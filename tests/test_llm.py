@@ -10,7 +10,7 @@ from plugin.errors import ProviderError
 from plugin.store.repo import StoryRepo
 from plugin.story.memory import StoryMemory, parse_memory
 from tests.conftest import StartServer
-from tests.support.harness import connect_socket
+from tests.support.harness import watching
 from tests.support.llm_env import (
     CHAPTER,
     CHOICES,
@@ -118,8 +118,7 @@ async def test_setting_a_base_url_switches_the_server_to_the_real_client(serve: 
                          else CHAPTER)
         fake.default_reply = answer
         server = await serve(**{"llm.base_url": fake.base_url, "llm.model": "fake-model"})
-        overlay, seen = await connect_socket(server.url)
-        try:
+        async with watching(server.url) as seen:
             status, body = await server.call("GET", "/api/interactive-story/config")
             assert body["llm"]["provider"] == "openai" and body["llm"]["model"] == "fake-model"
             await server.call("POST", "/api/interactive-story/start", {"theme": "mystery"})
@@ -127,8 +126,6 @@ async def test_setting_a_base_url_switches_the_server_to_the_real_client(serve: 
             assert (ready["content"], ready["choices"], ready["model"]) == (PROSE, CHOICES, "fake-model")
             status, models = await server.call("GET", "/api/interactive-story/llm/models")
             assert models["models"] == ["fake-backup", "fake-model"]
-        finally:
-            await overlay.disconnect()
 
 
 SPANISH = ("TITLE: La puerta\nSTORY:\nMara empujó la puerta de cristal y sintió que vibraba con una canción que casi "

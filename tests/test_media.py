@@ -15,7 +15,6 @@ from tests.conftest import StartServer
 from tests.support.harness import (
     Running,
     advance_when_waiting,
-    connect_socket,
     watching,
 )
 from tests.support.openai_server import FakeOpenAI, Reply
@@ -40,8 +39,7 @@ async def raw_status(server: Running, path: str) -> str:
 
 async def test_offline_title_card_and_offline_voices_with_no_key(serve: StartServer) -> None:
     server = await serve(ManualClock(), **{"voting.duration_s": 60})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "western"})
         ready = await seen.wait_for("story:chapter-ready")
         picture = await seen.wait_for("story:image-updated")
@@ -60,15 +58,12 @@ async def test_offline_title_card_and_offline_voices_with_no_key(serve: StartSer
         status, body = await server.call("GET", f"{API}/status")
         assert body["chapter"]["imageUrl"] == picture["url"]
         assert body["media"]["images"]["label"] == "offline title card"
-    finally:
-        await overlay.disconnect()
 
 
 async def test_characters_speak_in_their_own_voice_for_the_whole_story(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 10, "story.max_chapters": 3})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "fantasy"})
         for number in (1, 2):
             await seen.wait_for("story:narration", lambda n, c=number: n["kind"] == "vote-call"
@@ -90,8 +85,6 @@ async def test_characters_speak_in_their_own_voice_for_the_whole_story(serve: St
         assert len(voices["voices"]) >= 6
         status, sample = await server.call("POST", f"{API}/tts/sample", {"voice": voices["voices"][0]["id"]})
         assert status == 200 and (await fetch(server, sample["audioUrl"]))[0] == 200
-    finally:
-        await overlay.disconnect()
 
 
 async def test_images_and_speech_through_an_openai_compatible_api(serve: StartServer, tmp_path: Path) -> None:
@@ -101,21 +94,20 @@ async def test_images_and_speech_through_an_openai_compatible_api(serve: StartSe
                 "images.base_url": fake.base_url, "images.api_key": "img-key", "images.model": "gpt-image-1",
                 "tts.base_url": fake.base_url, "tts.api_key": "img-key", "tts.model": "tts-1",
                 "tts.narrator_voice": "onyx"})
-            overlay, seen = await connect_socket(server.url)
             try:
-                await server.call("POST", f"{API}/start", {"theme": "scifi"})
-                picture = await seen.wait_for("story:image-updated")
-                assert picture["provider"] == "openai" and picture["url"].startswith("/api/interactive-story/image/")
-                status, data, kind = await fetch(server, picture["url"])
-                assert status == 200 and data.startswith(b"\x89PNG")
-                line = await seen.wait_for("story:narration", lambda n: n["kind"] == "chapter")
-                assert line["voice"] == "onyx" and (await fetch(server, line["audioUrl"]))[0] == 200
-                image_calls = [r for r in fake.requests if r.path == "/v1/images/generations"]
-                assert image_calls[0].body["model"] == "gpt-image-1" and "Style:" in image_calls[0].body["prompt"]
-                speech = [r for r in fake.requests if r.path == "/v1/audio/speech"][0]
-                assert speech.body["voice"] == "onyx" and speech.body["response_format"] == "wav"
+                async with watching(server.url) as seen:
+                    await server.call("POST", f"{API}/start", {"theme": "scifi"})
+                    picture = await seen.wait_for("story:image-updated")
+                    assert picture["provider"] == "openai" and picture["url"].startswith("/api/interactive-story/image/")
+                    status, data, kind = await fetch(server, picture["url"])
+                    assert status == 200 and data.startswith(b"\x89PNG")
+                    line = await seen.wait_for("story:narration", lambda n: n["kind"] == "chapter")
+                    assert line["voice"] == "onyx" and (await fetch(server, line["audioUrl"]))[0] == 200
+                    image_calls = [r for r in fake.requests if r.path == "/v1/images/generations"]
+                    assert image_calls[0].body["model"] == "gpt-image-1" and "Style:" in image_calls[0].body["prompt"]
+                    speech = [r for r in fake.requests if r.path == "/v1/audio/speech"][0]
+                    assert speech.body["voice"] == "onyx" and speech.body["response_format"] == "wav"
             finally:
-                await overlay.disconnect()
                 await server.stop()
 
 
@@ -142,35 +134,28 @@ async def test_provider_errors_never_stop_the_story(serve: StartServer) -> None:
 async def test_regenerate_a_picture_with_a_custom_prompt(serve: StartServer) -> None:
     async with FakeOpenAI(api_key="k") as fake:
         server = await serve(ManualClock(), **{"images.base_url": fake.base_url, "images.api_key": "k"})
-        overlay, seen = await connect_socket(server.url)
-        admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-        try:
+        async with watching(server.url) as seen, \
+                watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
             await server.call("POST", f"{API}/start", {"theme": "romance"})
             first = await seen.wait_for("story:image-updated")
             status, body = await server.call("POST", f"{API}/chapter/image", {"prompt": "two lanterns on a bridge"})
             assert status == 202
             second = await seen.wait_for("story:image-updated", lambda p: p["prompt"] == "two lanterns on a bridge")
             assert second["url"] != first["url"]
-            answer = await admin.call("story:regenerate-image", {"prompt": "a red kite"}, namespace="/admin", timeout=5)
+            answer = await admin_seen.call("story:regenerate-image", {"prompt": "a red kite"}, timeout=5)
             assert answer["ok"] is True
             await seen.wait_for("story:image-updated", lambda p: p["prompt"] == "a red kite")
-        finally:
-            await admin.disconnect()
-            await overlay.disconnect()
 
 
 async def test_speech_off_paces_the_text_and_file_routes_refuse_anything_else(serve: StartServer) -> None:
     server = await serve(ManualClock(), **{"tts.provider": "off", "tts.reading_wpm": 120})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "comedy"})
         line = await seen.wait_for("story:narration", lambda n: n["kind"] == "chapter")
         words = len(re.findall(r"\w+", line["text"]))
         assert line["audioUrl"] is None and abs(line["durationMs"] - words / 120 * 60_000) <= 500
         picture = await seen.wait_for("story:image-updated")
         name = picture["url"].rsplit("/", 1)[1]
-    finally:
-        await overlay.disconnect()
     for bad in (f"{API}/image/../../settings/default.yaml", f"{API}/image/..%2f..%2fpyproject.toml",
                 f"{API}/image/{name.upper()}", f"{API}/image/{name}.png", f"{API}/audio/{name}",
                 f"{API}/image/story.db", f"{API}/audio/%2e%2e%2fstory.db"):

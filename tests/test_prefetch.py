@@ -7,7 +7,7 @@ from typing import Any
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket
+from tests.support.harness import advance_when_waiting, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -44,9 +44,8 @@ async def test_the_leaders_chapter_is_written_during_the_vote_and_used_at_once(s
         server = await serve(clock, **{"llm.base_url": fake.base_url, "llm.model": "fake-model",
                                        "story.chapter_words": 60, "story.prefetch": "leader",
                                        "voting.duration_s": 30})
-        overlay, seen = await connect_socket(server.url)
-        admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-        try:
+        async with watching(server.url) as seen, \
+                watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
             await server.call("POST", f"{API}/start", {"theme": "adventure"})
             await seen.wait_for("story:voting-started")
             await server.call("POST", f"{API}/chat", {"messages": [
@@ -59,9 +58,6 @@ async def test_the_leaders_chapter_is_written_during_the_vote_and_used_at_once(s
             chapter = await seen.wait_for("story:chapter-ready", lambda c: c["chapterNumber"] == 2)
             assert chapter["title"] == "After Right path" and chapter["parentChoice"] == "Right path"
             assert chapter_requests(fake, "Right path") == 1  # written once, during the vote
-        finally:
-            await admin.disconnect()
-            await overlay.disconnect()
 
 
 async def test_when_the_leader_changes_the_branch_that_fell_behind_is_cancelled(serve: StartServer) -> None:
@@ -71,8 +67,7 @@ async def test_when_the_leader_changes_the_branch_that_fell_behind_is_cancelled(
         server = await serve(clock, **{"llm.base_url": fake.base_url, "llm.model": "fake-model",
                                        "story.chapter_words": 60, "story.prefetch": "leader",
                                        "story.prefetch_concurrency": 1, "voting.duration_s": 30})
-        overlay, seen = await connect_socket(server.url)
-        try:
+        async with watching(server.url) as seen:
             await server.call("POST", f"{API}/start", {"theme": "adventure"})
             await seen.wait_for("story:voting-started")
             await server.call("POST", f"{API}/chat", {"user_id": "a", "text": "!a"})
@@ -83,16 +78,12 @@ async def test_when_the_leader_changes_the_branch_that_fell_behind_is_cancelled(
             assert chapter["parentChoice"] == "Stay put"
             status, detail = await server.call("GET", f"{API}/session/{chapter['sessionId']}")
             assert detail["roadsNotTaken"] == []  # the cancelled branch was never finished
-        finally:
-            await overlay.disconnect()
 
 
 async def test_all_mode_keeps_the_roads_not_taken(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"story.prefetch": "all", "story.prefetch_concurrency": 3, "voting.duration_s": 30})
-    overlay, seen = await connect_socket(server.url)
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
         await server.call("POST", f"{API}/start", {"theme": "fairytale"})
         vote = await seen.wait_for("story:voting-started")
         for index in range(3):
@@ -106,17 +97,12 @@ async def test_all_mode_keeps_the_roads_not_taken(serve: StartServer) -> None:
         roads = detail["roadsNotTaken"]
         assert [(r["chapterNumber"], r["choice"]) for r in roads] == [(2, vote["choices"][0]), (2, vote["choices"][1])]
         assert all(r["content"] and r["content"] != chapter["content"] for r in roads)
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()
 
 
 async def test_a_note_given_during_the_vote_is_followed_even_with_branches_ready(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"story.prefetch": "all", "story.prefetch_concurrency": 3, "voting.duration_s": 30})
-    overlay, seen = await connect_socket(server.url)
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
         await server.call("POST", f"{API}/start", {"theme": "mystery"})
         await seen.wait_for("story:voting-started")
         await admin_seen.wait_for("story:branch-ready")
@@ -124,6 +110,3 @@ async def test_a_note_given_during_the_vote_is_followed_even_with_branches_ready
         await advance_when_waiting(clock, 30)
         chapter = await seen.wait_for("story:chapter-ready", lambda c: c["chapterNumber"] == 2)
         assert "cat" in chapter["content"].lower()
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()

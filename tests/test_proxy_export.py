@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 from markupsafe import escape
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket
+from tests.support.harness import Running, advance_when_waiting, watching
 from tests.support.openai_server import FakeOpenAI, Reply
 
 API = "/api/interactive-story"
@@ -68,26 +69,25 @@ async def test_the_storybook_has_chapters_pictures_votes_roads_not_taken_and_vot
     clock = ManualClock()
     server = await serve(clock, **{"story.max_chapters": 2, "story.prefetch": "all", "story.prefetch_concurrency": 3,
                                    "voting.duration_s": 10})
-    overlay, seen = await connect_socket(server.url)
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
         await server.call("POST", f"{API}/start", {"theme": "adventure"})
         vote = await seen.wait_for("story:voting-started")
-        await admin_seen.wait_for("story:branch-ready", lambda b: b["choiceIndex"] == 2)
+        for index in range(3):  # every branch is written before the vote ends: the two losers become roads not taken
+            await admin_seen.wait_for("story:branch-ready", lambda b, i=index: b["choiceIndex"] == i)
         await server.call("POST", f"{API}/chat", {"messages": [{"user_id": "x", "nickname": XSS, "text": "!a"},
                                                                {"user_id": "y", "nickname": "Bo", "text": "!a"}]})
         await seen.wait_for("story:vote-update", lambda u: u["total"] == 2)
         await advance_when_waiting(clock, 10)
         ended = await seen.wait_for("story:ended")
-        await seen.wait_for("story:image-updated", lambda i: i["chapterNumber"] == 2)
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()
+        for number in (1, 2):  # the storybook embeds both pictures, made in the background
+            await seen.wait_for("story:image-updated", lambda i, n=number: i["chapterNumber"] == n)
     session = ended["sessionId"]
     async with server.http.get(f"{server.url}{API}/export/{session}?format=html", headers=server.auth) as response:
         html = (await response.read()).decode()
         assert response.headers["Content-Disposition"].startswith('attachment; filename="storybook-')
-    assert html.count("data:image/png;base64,") == 2 and "<script" not in html and "http" not in html.split("<main>")[1]
+    assert html.count("data:image/png;base64,") == 2 and "<script" not in html
+    # no outside links: "http:" (an embedded picture's base64 may spell "http" by chance, never with a colon)
+    assert not re.search(r"https?:", html.split("<main>")[1])
     assert "&lt;img src=x onerror=alert(1)&gt;" in html and XSS not in html
     assert str(escape(vote["choices"][0])) in html and "Roads not taken" in html
     async with server.http.get(f"{server.url}{API}/export/{session}?format=md", headers=server.auth) as response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import pytest
 import socketio
 
 from plugin.clock import ManualClock
-from tests.support.harness import connect_socket, make_settings, start_server
+from tests.support.harness import EventLog, make_settings, start_server, watching
 
 API = "/api/interactive-story"
 REDIS = shutil.which("redis-server")
@@ -44,21 +45,34 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+async def until_listening(outside: socketio.AsyncRedisManager, seen: EventLog) -> None:
+    """A server subscribes to redis in the background once its first socket connects (and redis drops what is
+    published before): probe through redis until that socket hears it."""
+    async with asyncio.timeout(10):
+        while True:
+            await outside.emit("story:probe", {}, namespace="/overlay")
+            try:
+                await seen.wait_for("story:probe", timeout=0.1)
+                return
+            except TimeoutError:
+                continue
+
+
 async def test_events_from_one_process_reach_overlays_of_another(tmp_path: Path, redis_url: str) -> None:
     story = await start_server(make_settings(tmp_path / "a", **{"realtime.redis_url": redis_url}), ManualClock())
     mirror = await start_server(make_settings(tmp_path / "b", **{"realtime.redis_url": redis_url}), ManualClock())
-    overlay, seen = await connect_socket(mirror.url)
     try:
-        await story.call("POST", f"{API}/start", {"theme": "scifi"})
-        ready = await seen.wait_for("story:chapter-ready", timeout=20)
-        assert ready["chapterNumber"] == 1 and ready["content"]
-        await seen.wait_for("story:voting-started")
+        async with watching(mirror.url) as seen:
+            outside = socketio.AsyncRedisManager(redis_url, write_only=True)
+            await until_listening(outside, seen)
+            await story.call("POST", f"{API}/start", {"theme": "scifi"})
+            ready = await seen.wait_for("story:chapter-ready", timeout=20)
+            assert ready["chapterNumber"] == 1 and ready["content"]
+            await seen.wait_for("story:voting-started")
 
-        outside = socketio.AsyncRedisManager(redis_url, write_only=True)
-        await outside.emit("story:state", {"state": "idle", "note": "from a script"}, namespace="/overlay")
-        note = await seen.wait_for("story:state", lambda s: s.get("note") == "from a script")
-        assert note["state"] == "idle"
+            await outside.emit("story:state", {"state": "idle", "note": "from a script"}, namespace="/overlay")
+            note = await seen.wait_for("story:state", lambda s: s.get("note") == "from a script")
+            assert note["state"] == "idle"
     finally:
-        await overlay.disconnect()
         await mirror.stop()
         await story.stop()

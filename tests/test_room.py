@@ -6,7 +6,7 @@ import json
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, connect_socket
+from tests.support.harness import Running, watching
 
 API = "/api/interactive-story"
 
@@ -37,8 +37,7 @@ async def test_prepare_premise_outline_opening_then_go_live_with_one_click(serve
     status, body = await server.call("PATCH", f"{API}/drafts/{draft['id']}", {"opening": mine})
     assert status == 200 and body["draft"]["opening"]["choices"][0] == "Follow Biscuit"
 
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         status, body = await server.call("POST", f"{API}/drafts/{draft['id']}/start")
         assert status == 201 and body["session"]["title"] == premise["title"]
         ready = await seen.wait_for("story:chapter-ready")
@@ -49,8 +48,6 @@ async def test_prepare_premise_outline_opening_then_go_live_with_one_click(serve
         status, body = await server.call("GET", f"{API}/drafts/{draft['id']}")
         assert body["draft"]["phase"] == "live" and body["draft"]["sessionId"] == ready["sessionId"]
         assert (await server.call("POST", f"{API}/drafts/{draft['id']}/start"))[0] == 409
-    finally:
-        await overlay.disconnect()
 
 
 async def test_bad_drafts_get_clear_errors(serve: StartServer) -> None:
@@ -70,8 +67,7 @@ async def test_bad_drafts_get_clear_errors(serve: StartServer) -> None:
 
 async def test_a_full_story_task_runs_in_the_background_and_is_cached(serve: StartServer) -> None:
     server = await serve(ManualClock())
-    admin, seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url, "/admin", auth={"token": server.token}) as seen:
         request = {"theme": "western", "chapters": 3, "seed": 7}
         status, task = await server.call("POST", f"{API}/tasks/full-story", request)
         assert status == 202 and task["status"] in ("pending", "running") and not task["fromCache"]
@@ -91,34 +87,30 @@ async def test_a_full_story_task_runs_in_the_background_and_is_cached(serve: Sta
         assert (await server.call("GET", f"{API}/tasks/nope"))[0] == 404
         status, body = await server.call("POST", f"{API}/tasks/full-story", {"theme": "western", "chapters": 99})
         assert status == 400 and body["error"]["field"] == "chapters"
-    finally:
-        await admin.disconnect()
 
 
 async def test_a_task_interrupted_by_a_restart_is_resumed(serve: StartServer) -> None:
     slow = {"llm.offline_words_per_s": 400, "story.chapter_words": 200}
     first = await serve(ManualClock(), **slow)
-    admin, seen = await connect_socket(first.url, "/admin", auth={"token": first.token})
-    status, task = await first.call("POST", f"{API}/tasks/full-story", {"theme": "scifi", "chapters": 4})
-    await seen.wait_for("story:task-progress", lambda t: t["progress"] >= 40)  # the first chapter is saved
-    await admin.disconnect()
+    async with watching(first.url, "/admin", auth={"token": first.token}) as seen:
+        status, task = await first.call("POST", f"{API}/tasks/full-story", {"theme": "scifi", "chapters": 4})
+        await seen.wait_for("story:task-progress", lambda t: t["progress"] >= 40)  # the first chapter is saved
     await first.stop()
     second = await serve(ManualClock(), **slow)
-    admin, seen = await connect_socket(second.url, "/admin", auth={"token": second.token})
-    try:
-        done = await seen.wait_for("story:task-progress", lambda t: t["id"] == task["id"] and t["status"] == "done",
-                                   timeout=60)
+    async with watching(second.url, "/admin", auth={"token": second.token}) as seen:
+        # the resumed task may finish before this socket joins: then its status says so
+        status, done = await second.call("GET", f"{API}/tasks/{task['id']}")
+        if done["status"] != "done":
+            done = await seen.wait_for("story:task-progress",
+                                       lambda t: t["id"] == task["id"] and t["status"] == "done", timeout=60)
         assert done["resumed"] is True
         status, story = await second.call("GET", f"{API}/tasks/{task['id']}/result")
         assert [c["number"] for c in story["chapters"]] == [1, 2, 3, 4]
-    finally:
-        await admin.disconnect()
 
 
 async def test_the_writers_chat_is_saved_and_kept_apart_from_the_story(serve: StartServer) -> None:
     server = await serve(ManualClock())
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "mystery"})
         ready = await seen.wait_for("story:chapter-ready")
         status, body = await server.call("POST", f"{API}/writers-chat", {"message": "what if the butler is a twin?"})
@@ -128,8 +120,6 @@ async def test_the_writers_chat_is_saved_and_kept_apart_from_the_story(serve: St
         status, state = await server.call("GET", f"{API}/status")
         assert state["chapter"]["content"] == ready["content"]  # the story text did not change
         assert (await server.call("POST", f"{API}/writers-chat", {"message": ""}))[0] == 400
-    finally:
-        await overlay.disconnect()
 
 
 async def test_progress_streams_as_server_sent_events(serve: StartServer) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import advance_when_waiting, connect_socket
+from tests.support.harness import advance_when_waiting, watching
 
 VOTERS = [("u1", "Ana", "!b"), ("u2", "Ben", "B"), ("u3", "Cy", "2"), ("u4", "Di", "!a"), ("u5", "Eve", "hello")]
 
@@ -15,8 +15,7 @@ VOTERS = [("u1", "Ana", "!b"), ("u2", "Ben", "B"), ("u3", "Cy", "2"), ("u4", "Di
 async def test_a_story_runs_to_the_end_following_the_votes(serve: StartServer, tmp_path: Path) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 2, "story.max_chapters": 3, "story.prefetch": "off"})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", {"token": server.token}) as admin_seen:
         state = await seen.wait_for("story:state")
         assert state["state"] == "idle"
 
@@ -50,8 +49,8 @@ async def test_a_story_runs_to_the_end_following_the_votes(serve: StartServer, t
         ready2 = await seen.wait_for("story:chapter-ready", lambda c: c["chapterNumber"] == 2)
         assert len(tokens) > 20 and "".join(t["delta"] for t in tokens).strip() == ready2["content"].replace(
             "\n\n", "\n\n").strip()
-    finally:
-        await overlay.disconnect()
+        # the final chapter's memory is updated in the background after the story ends: wait until it is saved
+        await admin_seen.wait_for("story:memory-updated", lambda m: m["chapterNumber"] == 3)
 
     db = sqlite3.connect(tmp_path / "data" / "story.db")
     chapters = db.execute(

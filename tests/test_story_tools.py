@@ -8,7 +8,7 @@ from pathlib import Path
 
 from plugin.clock import ManualClock
 from tests.conftest import StartServer
-from tests.support.harness import Running, advance_when_waiting, connect_socket
+from tests.support.harness import Running, advance_when_waiting, watching
 
 API = "/api/interactive-story"
 
@@ -21,9 +21,7 @@ async def first_sentence(server: Running) -> str:
 async def test_memory_fills_in_as_the_story_runs(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 10, "story.max_chapters": 3})
-    overlay, seen = await connect_socket(server.url)
-    admin, admin_seen = await connect_socket(server.url, "/admin", auth={"token": server.token})
-    try:
+    async with watching(server.url) as seen, watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
         await server.call("POST", f"{API}/start", {"theme": "fantasy"})
         update = await admin_seen.wait_for("story:memory-updated", lambda m: m["chapterNumber"] == 1)
         assert len(update["memory"]["characters"]) >= 2 and update["memory"]["locations"]
@@ -40,31 +38,28 @@ async def test_memory_fills_in_as_the_story_runs(serve: StartServer) -> None:
         assert (hero["first_chapter"], hero["last_chapter"]) == (1, 3)
         statuses = {c["name"]: c["status"] for c in latest["memory"]["characters"]}
         assert any("defeated" in s for s in statuses.values())  # the rival, by the final chapter
-    finally:
-        await admin.disconnect()
-        await overlay.disconnect()
 
 
 async def test_regenerate_resets_the_vote_and_keeps_the_old_chapter(serve: StartServer, tmp_path: Path) -> None:
     server = await serve(ManualClock(), **{"voting.duration_s": 60})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "horror"})
         first = await seen.wait_for("story:chapter-ready")
         await seen.wait_for("story:voting-started")
         await server.call("POST", f"{API}/chat", {"user_id": "u1", "nickname": "A", "text": "!a"})
         await seen.wait_for("story:vote-update", lambda u: u["total"] == 1)
+        regenerated = seen.mark()
         status, body = await server.call("POST", f"{API}/chapter/regenerate", {})
         assert status == 200 and body["chapterNumber"] == 1
-        again = await seen.wait_for("story:chapter-ready", lambda c: c["content"] != first["content"])
+        again = await seen.wait_for("story:chapter-ready", lambda c: c["content"] != first["content"],
+                                    after=regenerated)
         assert again["chapterNumber"] == 1
-        vote = await seen.wait_for("story:voting-started", lambda v: v["choices"] == again["choices"])
+        vote = await seen.wait_for("story:voting-started", lambda v: v["choices"] == again["choices"],
+                                   after=regenerated)
         assert vote["total"] == 0  # the vote in progress was reset
         status, detail = await server.call("GET", f"{API}/session/{first['sessionId']}")
         assert [(r["chapterNumber"], r["reason"]) for r in detail["revisions"]] == [(1, "regenerate")]
         assert detail["revisions"][0]["content"] == first["content"]
-    finally:
-        await overlay.disconnect()
     db = sqlite3.connect(tmp_path / "data" / "story.db")
     assert db.execute("SELECT COUNT(*) FROM story_ballots").fetchone()[0] == 0
 
@@ -72,8 +67,7 @@ async def test_regenerate_resets_the_vote_and_keeps_the_old_chapter(serve: Start
 async def test_a_directors_note_steers_the_next_chapter_once(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 10})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "mystery"})
         await seen.wait_for("story:voting-started")
         status, body = await server.call("POST", f"{API}/director-note", {"note": "a talking cat appears"})
@@ -84,14 +78,11 @@ async def test_a_directors_note_steers_the_next_chapter_once(serve: StartServer)
         assert "cat" in chapter["content"].lower()
         status, notes = await server.call("GET", f"{API}/director-notes")
         assert notes["pending"] == [] and notes["notes"][0]["usedInChapter"] == 2
-    finally:
-        await overlay.disconnect()
 
 
 async def test_rewrite_a_passage_keeps_the_rest_and_the_old_text(serve: StartServer) -> None:
     server = await serve(ManualClock(), **{"voting.duration_s": 60})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "fantasy"})
         ready = await seen.wait_for("story:chapter-ready")
         await seen.wait_for("story:voting-started")
@@ -107,15 +98,12 @@ async def test_rewrite_a_passage_keeps_the_rest_and_the_old_text(serve: StartSer
         assert status == 400 and error["error"]["field"] == "passage"
         status, state = await server.call("GET", f"{API}/status")
         assert state["chapter"]["content"] == body["content"] and state["state"] == "voting"
-    finally:
-        await overlay.disconnect()
 
 
 async def test_a_choice_can_be_edited_while_its_vote_is_open(serve: StartServer) -> None:
     clock = ManualClock()
     server = await serve(clock, **{"voting.duration_s": 10})
-    overlay, seen = await connect_socket(server.url)
-    try:
+    async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "scifi"})
         await seen.wait_for("story:voting-started")
         await server.call("POST", f"{API}/chat", {"user_id": "u1", "nickname": "A", "text": "!b"})
@@ -132,8 +120,6 @@ async def test_a_choice_can_be_edited_while_its_vote_is_open(serve: StartServer)
         assert chapter2["parentChoice"] == "Hail the alien ship"
         status, error = await server.call("POST", f"{API}/choice", {"index": 0, "text": "Too late", "chapterNumber": 1})
         assert status == 409
-    finally:
-        await overlay.disconnect()
 
 
 async def test_story_style_reaches_the_prompt_and_bad_style_is_refused(serve: StartServer) -> None:

@@ -155,7 +155,8 @@ async def test_real_events_emitted_by_a_real_client_are_mapped(
         tf.share_event(106, 16, "Tango", "tango16"),
     ):
         client.emit(event.get_type(), event)
-    await run.settled()
+    await run.collect(object, 7)  # the connection's status and the six events (waited for, not a fixed count of turns)
+    await run.settled()  # and nothing more
     now = clock.now()
     assert run.events[1:] == [
         ChatMessage("tiktok", "11", "Nova ✨", "!a", "101", now, handle="nova_11"),

@@ -37,10 +37,12 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 @dataclass
 class EventLog:
-    """Every event a Socket.IO client received, with waiting helpers."""
+    """Every event a Socket.IO client received, with waiting helpers; `emit` and `call` send on the same socket."""
 
     events: list[tuple[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    client: socketio.AsyncClient | None = None
+    namespace: str = "/overlay"
 
     def record(self, name: str, data: Any) -> None:
         """Store one event and wake waiters."""
@@ -51,34 +53,45 @@ class EventLog:
         """Payloads of every event with this name."""
         return [data for event, data in self.events if event == name]
 
-    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0) -> Any:
-        """The first payload (old or new) of `name` matching `predicate`; fails after `timeout`."""
+    def mark(self) -> int:
+        """Where the log ends now: `wait_for(..., after=mark)` then skips every event received before."""
+        return len(self.events)
+
+    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0,
+                       after: int = 0) -> Any:
+        """The first payload of `name` matching `predicate`, scanning old events too (all of them, or those
+        received since `after`, a `mark()`); fails after `timeout`."""
         async with asyncio.timeout(timeout):
             while True:
-                for event, data in self.events:
+                for event, data in self.events[after:]:
                     if event == name and (predicate is None or predicate(data)):
                         return data
                 self.changed.clear()
                 await self.changed.wait()
 
+    async def emit(self, name: str, data: Any = None) -> None:
+        """Send an event on this log's socket and namespace."""
+        assert self.client is not None, "emit needs a connected socket (use watching())"
+        await self.client.emit(name, data, namespace=self.namespace)
 
-async def connect_socket(url: str, namespace: str = "/overlay", auth: Any = None) -> tuple[socketio.AsyncClient, EventLog]:
-    """A connected python-socketio client on a namespace, recording everything."""
+    async def call(self, name: str, data: Any = None, timeout: float = 5.0) -> Any:
+        """Send an event on this log's socket and namespace and return the server's answer."""
+        assert self.client is not None, "call needs a connected socket (use watching())"
+        return await self.client.call(name, data, namespace=self.namespace, timeout=timeout)
+
+
+@asynccontextmanager
+async def watching(url: str, namespace: str = "/overlay", auth: Any = None) -> AsyncIterator[EventLog]:
+    """A Socket.IO client on `namespace` recording every event while the block runs (it may also `emit` and
+    `call`); always disconnected after the block, however it ends."""
     client = socketio.AsyncClient(reconnection=False)
-    log = EventLog()
+    log = EventLog(client=client, namespace=namespace)
 
     async def catch_all(event: str, data: Any = None) -> None:
         log.record(event, data)
 
     client.on("*", catch_all, namespace=namespace)
     await client.connect(url, namespaces=[namespace], auth=auth, transports=["websocket"], wait_timeout=10)
-    return client, log
-
-
-@asynccontextmanager
-async def watching(url: str, namespace: str = "/overlay", auth: Any = None) -> AsyncIterator[EventLog]:
-    """A Socket.IO client recording every event while the block runs; always disconnected after it."""
-    client, log = await connect_socket(url, namespace, auth)
     try:
         yield log
     finally:
