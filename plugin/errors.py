@@ -91,6 +91,12 @@ class ProviderRequestError(ProviderError):
     retryable = False
 
 
+class OutputRefused(ProviderRequestError):
+    """The provider refused the way structure was asked for (response_format): ask the next way down."""
+
+    code = "output_refused"
+
+
 def describe(exc: BaseException) -> str:
     """One line saying what went wrong: our message, else the exception's own words, else its type."""
     return getattr(exc, "message", None) or str(exc) or type(exc).__name__

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from openai import AsyncOpenAI
 
 from plugin.errors import (
+    OutputRefused,
     ProviderAuthError,
     ProviderError,
     ProviderModelError,
@@ -23,7 +24,8 @@ from plugin.paths import SETTINGS_DIR
 from plugin.settings.live import ConfigService
 from plugin.settings.schema import LLMSettings, mask_url
 from plugin.store.meta import MetaRepo
-from plugin.writers.model import ModelRequest, TextModel, Usage
+from plugin.writers.health import CircuitBreaker, OutputLadder
+from plugin.writers.model import Capabilities, ModelRequest, OutputMode, TextModel, Usage
 from plugin.writers.openai_api import OpenAIModel
 from plugin.yamlfile import load_yaml_file
 
@@ -45,6 +47,7 @@ class ProviderChoice:
     fallbacks: tuple[str, ...]
     models: tuple[str, ...]
     reason: str
+    output: OutputMode = "json_schema"  # how the preset takes structure (settings/providers.yaml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,10 @@ class Generation:
     fell_back: bool = False
     tokens_in: int = 0
     tokens_out: int = 0
+    mode: OutputMode = "text"  # how structure was asked for (the text is JSON unless "text")
+    finish_reason: str | None = None  # "length": the token limit cut the answer
+    first_token_s: float | None = None
+    seconds: float = 0.0
 
 
 def load_presets(path: Path = SETTINGS_DIR / "providers.yaml") -> dict[str, dict[str, Any]]:
@@ -85,39 +92,8 @@ def resolve_provider(llm: LLMSettings, presets: dict[str, dict[str, Any]]) -> Pr
         tuple(m for m in llm.fallback_models if m != model),
         models,
         "API key or base URL set" if llm.provider == "auto" else "llm.provider is openai",
+        preset.get("output", "json_schema"),
     )
-
-
-class CircuitBreaker:
-    """Stops hammering a failing model: after N failures in a row it rests for a while, then gets one try."""
-
-    def __init__(self, limits: Callable[[], tuple[int, float]], now: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits
-        self.now = now
-        self._failures: dict[str, int] = {}
-        self._resting_until: dict[str, float] = {}
-
-    def allows(self, model: str) -> bool:
-        """False while the model rests."""
-        return self.now() >= self._resting_until.get(model, 0.0)
-
-    def failed(self, model: str) -> None:
-        """Count a failure; the Nth in a row opens the breaker."""
-        threshold, cooldown = self.limits()
-        self._failures[model] = self._failures.get(model, 0) + 1
-        if self._failures[model] >= threshold:
-            self._resting_until[model] = self.now() + cooldown
-            self._failures[model] = threshold - 1  # after the rest, one more failure reopens it
-            log.warning("model %s failed %d times in a row; resting for %g s", model, threshold, cooldown)
-
-    def succeeded(self, model: str) -> None:
-        """A success closes the breaker."""
-        self._failures.pop(model, None)
-        self._resting_until.pop(model, None)
-
-    def resting(self) -> list[str]:
-        """Models resting now."""
-        return [m for m in self._resting_until if not self.allows(m)]
 
 
 class LLMService:
@@ -137,6 +113,8 @@ class LLMService:
         self.presets = presets if presets is not None else load_presets()
         self.sleep = sleep
         self._clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
+        self.ladder = OutputLadder()
+        self.chapter_counts: dict[str, dict[str, int]] = {}  # model -> {"clean", "repaired", "fallback"}
         self.breaker = CircuitBreaker(lambda: (self.config.settings.llm.breaker_failures,
                                                self.config.settings.llm.breaker_cooldown_s))
         self.last_error: str | None = None
@@ -155,7 +133,7 @@ class LLMService:
         if client is None:
             client = AsyncOpenAI(api_key=choice.api_key, base_url=choice.base_url, timeout=timeout, max_retries=0)
             self._clients[key] = client
-        return OpenAIModel(client, choice.model)
+        return OpenAIModel(client, choice.model, Capabilities(output=choice.output, needs_key=bool(choice.api_key)))
 
     async def close(self) -> None:
         """Close every client this service opened."""
@@ -176,9 +154,17 @@ class LLMService:
             "reason": choice.reason,
             "keyRejected": self.key_rejected,
             "resting": self.breaker.resting(),
+            "output": self.ladder.mode((choice.base_url, choice.model), choice.output,
+                                       self.config.settings.llm.json_mode) if choice.kind == "openai" else "text",
             "lastError": self.last_error,
             "busy": self.busy > 0,
+            "chapters": self.chapter_counts,
         }
+
+    def record_chapter(self, model: str, quality: str) -> None:
+        """Count a chapter by how it reached the screen (clean, repaired, or written by the offline writer)."""
+        counts = self.chapter_counts.setdefault(model, {"clean": 0, "repaired": 0, "fallback": 0})
+        counts[quality] = counts.get(quality, 0) + 1
 
     async def generate(
         self,
@@ -236,17 +222,25 @@ class LLMService:
             if not self.breaker.allows(name):
                 last = ProviderError(f"{name} is resting after repeated failures", code="provider_resting")
                 continue
-            for attempt in range(llm.max_retries + 1):
+            key = (choice.base_url, name)
+            mode = self.ladder.mode(key, choice.output, llm.json_mode) if request.shape is not None else "text"
+            attempt = 0
+            while attempt <= llm.max_retries:
                 written.clear()
-
                 try:
-                    result = await self._attempt(client, request, name, "openai", sink, purpose, session_id)
+                    result = await self._attempt(client, request, name, "openai", sink, purpose, session_id, mode)
                     self.last_error, self.key_rejected = None, False
                     self.breaker.succeeded(name)
                     return result
                 except ProviderAuthError as exc:
                     self.key_rejected, self.last_error = True, exc.message
                     raise
+                except OutputRefused:
+                    lower = self.ladder.refused(key, mode, llm.json_mode)
+                    if lower is None:
+                        raise
+                    mode = lower  # ask the next way down at once: a refusal is no failure of the model
+                    continue
                 except ProviderRequestError:
                     raise  # the request itself was refused: another model would refuse it too
                 except ProviderError as exc:
@@ -258,6 +252,7 @@ class LLMService:
                         break
                     if attempt < llm.max_retries:
                         await self.sleep(self._backoff(llm.retry_backoff_s, attempt, exc))
+                    attempt += 1
         raise last or ProviderError("no model to try")
 
     @staticmethod
@@ -275,6 +270,7 @@ class LLMService:
         on_delta: DeltaSink,
         purpose: str,
         session_id: int | None,
+        mode: OutputMode = "text",
     ) -> Generation:
         """One call to one model within the timeout; logged to llm_usage whatever happens."""
         usage = Usage()
@@ -285,7 +281,7 @@ class LLMService:
         llm = self.config.settings.llm
         loop = asyncio.get_running_loop()
         deadline = loop.time() + llm.timeout_s
-        stream = model.stream(request, name, usage)
+        stream = model.stream(request, name, usage, mode)
         try:
             while True:
                 # Two limits: the whole call, and the gap between two pieces of text (a stalled stream).
@@ -311,7 +307,9 @@ class LLMService:
         finally:
             await stream.aclose()  # closes the HTTP stream of an abandoned call
             await self._log(session_id, purpose, provider, label, usage, started, outcome, error)
-        return Generation("".join(parts), label, provider, tokens_in=usage.tokens_in, tokens_out=usage.tokens_out)
+        return Generation("".join(parts), label, provider, tokens_in=usage.tokens_in, tokens_out=usage.tokens_out,
+                          mode=mode, finish_reason=usage.finish_reason, first_token_s=usage.first_token_s,
+                          seconds=time.monotonic() - started)
 
     async def _log(
         self, session_id: int | None, purpose: str, provider: str, model: str, usage: Usage,

@@ -37,7 +37,7 @@ from plugin.brief import StoryBrief
 from plugin.errors import SettingsError
 from plugin.paths import SETTINGS_DIR
 from plugin.themes import Theme, ThemeBook, load_themes
-from plugin.writers.model import ModelRequest, Usage, estimate_tokens
+from plugin.writers.model import Capabilities, ModelRequest, OutputMode, Usage, estimate_tokens
 from plugin.writers.offline.cast import Cast, Material, make_cast
 from plugin.writers.offline.check import check
 from plugin.writers.offline.compose import compose
@@ -48,6 +48,8 @@ from plugin.writers.offline.rewrite import rewrite
 
 _WORD = re.compile(r"\s*\S+\s*")
 DEFAULT_THEMES = SETTINGS_DIR / "themes.yaml"
+
+OFFLINE_CAPABILITIES = Capabilities(streams=True, output="text", needs_key=False)
 
 
 def split_words(text: str) -> list[str]:
@@ -97,8 +99,14 @@ class OfflineWriter:
             return ideas(brief, material)
         return compose(brief, material)
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """Tagged plain text, always (it reads the brief, not the prompt)."""
+        return OFFLINE_CAPABILITIES
+
     async def stream(
-        self, request: ModelRequest, model: str | None = None, usage: Usage | None = None
+        self, request: ModelRequest, model: str | None = None, usage: Usage | None = None,
+        mode: OutputMode = "text",
     ) -> AsyncGenerator[str, None]:
         """Yield the answer word by word, pausing 1/words_per_s between words when paced."""
         # Composing takes a few milliseconds, so it runs inline rather than in a thread.
