@@ -145,14 +145,14 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     emit, clock = realtime.emit, app[keys.CLOCK]
     desk = VoteDesk(app[keys.VOTES], emit, config.settings.voting)
     config.on_change(lambda s: desk.configure(s.voting))
-    engine = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES])
+    engine = app[keys.ENGINE] = StoryEngine(app[keys.LLM], app[keys.PROMPTS], app[keys.THEMES])
 
     def configure_engine(settings: Settings) -> None:
         engine.configure(settings.story.chapter_words, settings.story.context_tokens, settings.story.coherence_check)
 
     configure_engine(config.settings)
     config.on_change(configure_engine)
-    keeper = MemoryKeeper(engine, app[keys.STORIES], emit, lambda: config.settings.llm.timeout_s)
+    keeper = MemoryKeeper(engine, app[keys.STORIES], emit)
     media = MediaDirector(
         images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
         prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],

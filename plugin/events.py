@@ -150,6 +150,15 @@ class ChapterReady(Event):
     chapter: ChapterView = field(metadata=SPREAD)
     model: str  # the model (or "offline writer") that wrote it
     fell_back: bool  # the offline writer stood in for the model
+    quality: str = "clean"  # clean | repaired (a retry or a choice repair) | fallback (the offline writer wrote some)
+    reason: str | None = None  # why the offline writer stood in (admins only)
+    findings: list[str] = field(default_factory=list)  # what the quality gate saw (admins only)
+
+    def public(self) -> dict[str, Any]:
+        """Without the gate's notes."""
+        data = self.wire()
+        del data["reason"], data["findings"]
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.room import RoomRepo
 from plugin.store.votes import VoteRepo
+from plugin.story.engine import StoryEngine
 from plugin.story.prompts import PromptBook
 from plugin.themes import ThemeBook
 from plugin.voting.desk import VoteDesk
@@ -55,4 +56,5 @@ ROOM_STORE = web.AppKey("room_store", RoomRepo)
 ROOM = web.AppKey("room", WritersRoom)
 JOBS = web.AppKey("jobs", JobRunner)
 STORYBOOK = web.AppKey("storybook", Storybook)
+ENGINE = web.AppKey("engine", StoryEngine)
 PRICES = web.AppKey("prices", dict)

@@ -21,9 +21,8 @@ from plugin.errors import NotFound, StoryError
 from plugin.room.writers_room import draft_session
 from plugin.store.records import ChapterRecord
 from plugin.store.room import RoomRepo
-from plugin.story.drafts import ChapterDraft
-from plugin.story.engine import NullSink, StoryEngine
-from plugin.story.parse import parse_outline
+from plugin.story.drafts import ChapterDraft, NullSink
+from plugin.story.engine import StoryEngine
 from plugin.story.requests import Facts
 from plugin.tasks import Tasks
 from plugin.writers.router import LLMService
@@ -131,8 +130,7 @@ class JobRunner:
                  "style": params.get("style") or {}}
         session = draft_session(draft, *self._writer())
         if not state.get("outline"):
-            title, outline = parse_outline((await self.engine.compose("outline", Facts(
-                session, direction=params.get("wishes")))).text)
+            title, outline = await self.engine.plan("outline", Facts(session, direction=params.get("wishes")))
             state = {"title": title, "outline": outline, "chapters": []}
             await self._save(job_id, state, 1, params["chapters"])
         session = replace(session, outline=state["outline"], title=state["title"])

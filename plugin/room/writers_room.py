@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,15 +14,13 @@ from plugin.settings.schema import StorySettings
 from plugin.store.records import SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.store.room import RoomRepo
-from plugin.story.drafts import ChapterDraft, PreparedStory
-from plugin.story.engine import ChapterSink, NullSink, StoryEngine
+from plugin.story.drafts import ChapterDraft, ChapterSink, NullSink, PreparedStory
+from plugin.story.engine import StoryEngine
 from plugin.story.keeper import MemoryKeeper
-from plugin.story.parse import parse_outline, strip_reasoning
 from plugin.story.requests import Facts, resolve_style
 from plugin.themes import CUSTOM_THEME_ID
 
 PHASES = ("setup", "premise", "outline", "opening", "live")
-_TITLE = re.compile(r"^\W{0,4}title\W{0,4}\s*[:：]\s*(?P<title>.+)$", re.I | re.M)
 
 
 def draft_session(draft: dict[str, Any], provider: str = "", model: str = "") -> SessionRecord:
@@ -37,15 +34,6 @@ def draft_session(draft: dict[str, Any], provider: str = "", model: str = "") ->
         end_requested=False, error=None, created_at=now, updated_at=now, ended_at=None,
         style_json=json.dumps(draft["style"]),
     )
-
-
-def read_premise(text: str) -> tuple[str, str]:
-    """(title, premise block) from a premise answer; the block keeps its labelled lines."""
-    text = strip_reasoning(text).strip()
-    match = _TITLE.search(text)
-    title = match.group("title").strip().strip("*\"") if match else ""
-    body = _TITLE.sub("", text, count=1).strip() if match else text
-    return title[:120], body
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,14 +81,14 @@ class WritersRoom:
         """Write (or rewrite) the premise."""
         draft = await self._editable(draft_id)
         facts = Facts(draft_session({**draft, "premise": None, "outline": None}), direction=draft["wishes"])
-        title, premise = read_premise((await self.engine.compose("premise", facts, sink=sink)).text)
+        title, premise = await self.engine.plan("premise", facts, sink)
         return await self._save(draft_id, title=title or draft["title"], premise=premise, phase="premise")
 
     async def outline(self, draft_id: int, sink: ChapterSink | None = None) -> dict[str, Any]:
         """Write (or rewrite) the outline from the premise."""
         draft = await self._editable(draft_id)
         facts = Facts(draft_session({**draft, "outline": None}), direction=draft["wishes"], premise=draft["premise"])
-        title, outline = parse_outline((await self.engine.compose("outline", facts, sink=sink)).text)
+        title, outline = await self.engine.plan("outline", facts, sink)
         return await self._save(draft_id, title=draft["title"] or title, outline=outline, phase="outline")
 
     async def opening(self, draft_id: int, sink: ChapterSink | None = None) -> dict[str, Any]:
@@ -171,8 +159,9 @@ class WritersRoom:
         context = session or draft_session({"theme": "adventure", "customTheme": None, "title": "", "premise": None,
                                             "outline": None, "language": self.story_settings().language,
                                             "maxChapters": 5, "numChoices": 3, "seed": 1, "style": {}})
-        result = await self.engine.converse(Facts(context, chapters, memory=memory, question=message), history, sink)
-        answer = strip_reasoning(result.text).strip() or "…"
+        reply, result = await self.engine.converse(Facts(context, chapters, memory=memory, question=message), history,
+                                                   sink)
+        answer = reply.strip() or "…"
         await self.room.add_chat(session_id, "user", message)
         await self.room.add_chat(session_id, "assistant", answer, result.model)
         return {"reply": answer, "model": result.model, "history": await self.room.chat(session_id)}

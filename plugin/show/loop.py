@@ -171,11 +171,12 @@ class StoryLoop:
             choices=draft.choices, is_final=draft.is_final, parent_choice=parent, model=draft.model,
             state="final" if draft.is_final else "writing",
         )
-        parts.keeper.after_chapter(session, chapter)
+        parts.keeper.after_chapter(session, chapter, draft.memory)
         if parts.media is not None:
             parts.media.after_chapter(await self.reload(session.id), chapter, memory)
         self.screen.live = LiveChapter.from_record(chapter)
-        await parts.emit(events.ChapterReady(chapter.view(), draft.model, draft.fell_back))
+        await parts.emit(events.ChapterReady(chapter.view(), draft.model, draft.fell_back, draft.quality,
+                                             draft.problem, list(draft.findings)))
         await self.announce_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def _written_ahead(self, branch: Branch) -> ChapterDraft | None:

@@ -11,8 +11,8 @@ from typing import Any, Literal
 from plugin import events
 from plugin.store.edits import EditRepo
 from plugin.store.records import ChapterRecord, SessionRecord
-from plugin.story.drafts import ChapterDraft
-from plugin.story.engine import ChapterSink, StoryEngine
+from plugin.story.drafts import ChapterDraft, ChapterSink
+from plugin.story.engine import StoryEngine
 from plugin.story.keeper import MemoryKeeper
 from plugin.tasks import Tasks
 

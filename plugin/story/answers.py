@@ -54,7 +54,7 @@ class CharacterNote(Answer):
     def _aliases(cls, value: Any) -> list[str]:
         """Aliases that are names."""
         items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else []
-        return [_short(a, 60) for a in items if usable_name(_short(a, 60))][:4]
+        return [_short(a, 60) for a in items if NAME.match(_short(a, 60))][:4]
 
 
 class PlaceNote(Answer):

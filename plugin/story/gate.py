@@ -51,7 +51,8 @@ META = re.compile(
 ECHO = re.compile(
     r"the audience chose|your previous attempt|answer in exactly this format|answer with (?:one|only)|"
     r"write chapter \d|in short paragraphs|end at a moment|offer exactly \d|story plan\s*:|\bremember\s*:|"
-    r"<chapter title>|<choice>|<the chapter>|clearly different from|different from each other|under 1\d words|json object|"
+    r"<chapter title>|<choice>|<the chapter>|clearly different from|different from each other|under 1\d words|"
+    r"json object|"
     r"director'?s note from the streamer|follow it in this chapter|acting out that choice", re.I)
 SENTENCE = re.compile(r"[^.!?…。！？]*(?:[.!?…。！？]+[\"'”’»)\]]*|$)\s*")
 JSON_BITS = re.compile(r"[\"'\]}]\s*[,:]\s*[\"'\[{]|^\s*[\[{]|[\]}]\s*$")  # "a", "b" / "key": [ / { ...
@@ -168,7 +169,9 @@ def clean_prose(text: str, guard: EchoGuard = NO_GUARD, final: bool = True) -> C
             out.findings.append(Finding("list", line[:40]))
             out.dropped_chars += len(line)
             continue
-        kept, stop = _clean_line(line, guard, out, first=not started, complete=final or number < len(lines) - 1)
+        complete = final or number < len(lines) - 1
+        kept, stop = _clean_line(line, guard, out, first=not started, complete=complete,
+                                 word_done=complete or raw[-1:].isspace())
         if kept:
             paragraphs.append(kept)
         if stop or out.stopped:
@@ -193,8 +196,10 @@ def _after_label(label: re.Match[str], line: str, started: bool, out: Cleaned) -
     return ""
 
 
-def _clean_line(line: str, guard: EchoGuard, out: Cleaned, first: bool, complete: bool) -> tuple[str, bool]:
-    """One paragraph, sentence by sentence; returns (what is kept, whether the story stops here)."""
+def _clean_line(line: str, guard: EchoGuard, out: Cleaned, first: bool, complete: bool,
+                word_done: bool = True) -> tuple[str, bool]:
+    """One paragraph, sentence by sentence; returns (what is kept, whether the story stops here). An unfinished
+    line's last word is held back unless `word_done` (a space followed it)."""
     kept: list[str] = []
     pieces = sentences_of(line)
     for index, sentence in enumerate(pieces):
@@ -210,7 +215,8 @@ def _clean_line(line: str, guard: EchoGuard, out: Cleaned, first: bool, complete
         if unfinished:
             if why or _suspicious_opening(tidy):
                 break  # wait for the end of the sentence before deciding
-            tidy = re.sub(r"\S*$", "", tidy)  # the last word may still grow
+            if not word_done:
+                tidy = re.sub(r"\S*$", "", tidy)  # the last word may still grow
             if re.search(r"[<\[{]", tidy):
                 tidy = tidy[:min(i for i in (tidy.find("<"), tidy.find("["), tidy.find("{")) if i >= 0)]
             kept.append(tidy)
@@ -251,7 +257,7 @@ def judge_prose(cleaned: Cleaned, words_wanted: int, language: str, finish_reaso
     """Whole-text findings on cleaned prose: length, loops, a cut ending, the language, too little story."""
     text, found = cleaned.text, []
     words = word_count(text)
-    if words < max(20, words_wanted * 0.4):
+    if words < max(8, words_wanted * 0.4):
         found.append(Finding("length", f"only {words} words of story (asked for about {words_wanted})", True))
     elif words > words_wanted * 2.5:
         found.append(Finding("length", f"{words} words (asked for about {words_wanted})", True))
@@ -284,6 +290,11 @@ _CHOICE_LABEL = re.compile(r"^\s*(?:[-*•]\s*)?(?:option|choice)?\s*[!！]?[\(\
                            re.I)
 _NOT_A_CHOICE = re.compile(r"[{}<>()\[\]=|_:;@#$%^&*+/\\]|\b(?:choices?|options?|story|chapters?|vote|viewers|"
                            r"audience|readers?|repeat|provided|the hero should)\b", re.I)
+ONE_WORD_ACTIONS = frozenset(
+    "run wait hide fight flee stay leave follow listen look search climb jump swim pray sing dance rest sleep speak "
+    "shout scream whisper trust surrender retreat attack explore escape investigate negotiate bargain steal sneak "
+    "help refuse accept agree lie confess apologize apologise charge duck dive call knock enter return advance "
+    "observe watch read write think decide go stop push pull open close ask answer".split())
 _BARE = re.compile(r"^\W*(?:option|choice)?\s*[A-Fa-f1-6]?\W*$", re.I)
 _BOUNDARY = re.compile(r",|;|\s(?:and|to|before|while|so|but|then|because|until|or)\s", re.I)
 _DANGLING = re.compile(r"(?:\s+(?:and|or|to|the|a|an|of|with|before|while|so|but|then|for|in|on|at|from|by|into|"
@@ -328,9 +339,12 @@ def clean_choice(raw: str, guard: EchoGuard = NO_GUARD) -> tuple[str, str | None
 
 
 def _a_name(text: str) -> bool:
-    """A short phrase of capitalised words ("Skarn the Grey", "The Great Dragon Dream"): a name, not a choice."""
+    """A short phrase of capitalised words ("Skarn the Grey", "The Great Dragon Dream"): a name, not a choice
+    (one word is a choice only when it is an action: "Run", "Hide")."""
     words = [w for w in re.findall(r"[^\W\d_]+", text) if w.lower() not in ("the", "of", "a", "an", "and")]
-    return len(text.split()) < 2 or (len(words) <= 5 and all(w[0].isupper() for w in words))
+    if len(words) == 1:
+        return words[0].lower() not in ONE_WORD_ACTIONS
+    return len(words) <= 5 and all(w[0].isupper() for w in words)
 
 
 def clean_choices(raw: Iterable[str], guard: EchoGuard, wanted: int) -> tuple[list[str], list[Finding]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from plugin.story.answers import MemoryNote, read_memory, usable_name
 from plugin.story.parse import strip_reasoning
 
 _TITLES = frozenset("the a an mr mrs ms dr sir lady lord captain king queen prince princess old young".split())
@@ -144,17 +144,25 @@ def _merge_entry(existing: list[Entry], new: Entry, chapter: int) -> None:
 
 
 def parse_memory(text: str) -> MemoryUpdate:
-    """Read a memory answer: JSON (JSON mode) or tagged lines; never raises, junk gives an empty update."""
+    """Read a memory answer: JSON (validated against its schema) or tagged lines; never raises, and junk
+    (names that are no names, copied placeholders) gives an empty update, never stored."""
     text = strip_reasoning(text or "")
-    start, end = text.find("{"), text.rfind("}")
-    if start != -1 and end > start:
-        try:
-            data = json.loads(text[start : end + 1])
-            if isinstance(data, dict):
-                return _from_json(data)
-        except ValueError:
-            pass
+    if "{" in text:
+        note = read_memory(text)
+        if note is not None:
+            return from_note(note)
     return _from_tags(text)
+
+
+def from_note(note: MemoryNote) -> MemoryUpdate:
+    """A validated memory note as an update to merge."""
+    return MemoryUpdate(
+        summary=note.summary,
+        characters=[Entry(c.name, c.description, list(c.aliases), c.status, look=c.look) for c in note.characters],
+        locations=[Entry(p.name, p.description) for p in note.locations],
+        items=[Entry(i.name, i.description, holder=i.holder) for i in note.items],
+        events=list(note.events),
+    )
 
 
 def _text(value: Any) -> str:
@@ -162,36 +170,6 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
     return re.sub(r"\s+", " ", str(value or "")).strip().strip("*_\"'")[:300]
-
-
-def _entry(raw: Any) -> Entry | None:
-    """An entry from a JSON object (or a bare name)."""
-    if isinstance(raw, str):
-        return Entry(name=_text(raw)) if raw.strip() else None
-    if not isinstance(raw, dict) or not _text(raw.get("name")):
-        return None
-    aliases = raw.get("aliases") or []
-    aliases = [a.strip() for a in (aliases.split(",") if isinstance(aliases, str) else aliases) if str(a).strip()]
-    return Entry(name=_text(raw.get("name")), description=_text(raw.get("description")),
-                 aliases=[_text(a) for a in aliases], status=_text(raw.get("status")),
-                 holder=_text(raw.get("holder")), look=_text(raw.get("look")))
-
-
-def _from_json(data: dict[str, Any]) -> MemoryUpdate:
-    """MemoryUpdate from a JSON-mode answer."""
-    def entries(*keys: str) -> list[Entry]:
-        for key in keys:
-            if isinstance(data.get(key), list):
-                return [e for e in map(_entry, data[key]) if e is not None]
-        return []
-
-    events = data.get("events") or []
-    return MemoryUpdate(
-        summary=_text(data.get("summary"))[:1200] if data.get("summary") else "",
-        characters=entries("characters", "people"), locations=entries("locations", "places"),
-        items=entries("items", "objects"),
-        events=[_text(e.get("summary") if isinstance(e, dict) else e) for e in events if e][:10],
-    )
 
 
 def _from_tags(text: str) -> MemoryUpdate:
@@ -203,7 +181,8 @@ def _from_tags(text: str) -> MemoryUpdate:
             continue
         kind, rest = match.group(1).lower(), match.group(2)
         if kind == "summary":
-            update.summary = _text(rest)[:1200]
+            summary = _text(rest)[:1200]
+            update.summary = "" if re.search(r"[<>{}\[\]]", summary) else summary
         elif kind == "event":
             update.events.append(_text(rest))
         else:
@@ -217,7 +196,7 @@ def _from_tags(text: str) -> MemoryUpdate:
 def _tagged_entry(rest: str, kind: str) -> Entry | None:
     """One '|'-separated entry; 'aliases:' and 'holder:' fields may come in any position."""
     fields = [f.strip() for f in rest.split("|")]
-    if not fields or not _text(fields[0]):
+    if not fields or not usable_name(_text(fields[0])):
         return None
     entry = Entry(name=_text(fields[0]))
     plain: list[str] = []

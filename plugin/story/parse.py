@@ -160,3 +160,17 @@ def parse_outline(text: str) -> tuple[str, str]:
     title, rest = _take_title([ln for ln in lines if not _FENCE.match(ln)])
     body = [ln for ln in rest if not re.match(r"^\W{0,4}outline\W{0,4}\s*[:：]?\s*$", ln, re.I)]
     return title, "\n".join(body).strip()
+
+
+_PREMISE_TITLE = re.compile(r"^\W{0,4}title\W{0,4}\s*[:：]\s*(?P<title>.+)$", re.I | re.M)
+
+
+def read_premise(text: str) -> tuple[str, str]:
+    """(title, premise block) from a premise answer; the block keeps its labelled lines."""
+    text = strip_reasoning(text).strip()
+    match = _PREMISE_TITLE.search(text)
+    title = match.group("title").strip().strip("*\"") if match else ""
+    body = _PREMISE_TITLE.sub("", text, count=1).strip() if match else text
+    return title[:120], body
+
+

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from plugin.brief import ChapterRecap, Purpose, StoryBrief, StoryStyle, choice_label
 from plugin.settings.schema import StorySettings
 from plugin.store.records import ChapterRecord, SessionRecord
+from plugin.story.answers import chapter_shape, memory_shape
 from plugin.story.context import PromptContext, fit_prompt, messages_tokens
+from plugin.story.gate import EchoGuard
 from plugin.story.memory import StoryMemory
 from plugin.story.prompts import PromptBook
 from plugin.themes import CUSTOM_THEME_ID, Theme, ThemeBook
@@ -81,7 +83,22 @@ class RequestBuilder:
         return self.themes.themes[session.theme]
 
     def build(self, purpose: Purpose, facts: Facts, template: str | None = None) -> ModelRequest:
-        """Brief plus messages for one call (`template` picks another prompt for the same purpose)."""
+        """Brief plus messages for one call (`template` picks another prompt for the same purpose). Chapters,
+        final chapters and memory updates ask for JSON (with the same request in tagged text beside it, for
+        providers that can do no structured output)."""
+        if purpose in ("chapter", "final") and template is None:
+            text = self._build(purpose, facts, None, as_json=False)
+            shape = chapter_shape(facts.session.num_choices, purpose == "final", int(self.chapter_words * 2.5))
+            return replace(self._build(purpose, facts, None, as_json=True), shape=shape, as_text=text,
+                           max_tokens=self.chapter_words * 3 + 400)
+        if purpose == "memory" and template is None:
+            text = self._build(purpose, facts, None, as_json=False)
+            return replace(self._build(purpose, facts, "memory_json", as_json=True), shape=memory_shape(),
+                           as_text=text)
+        return self._build(purpose, facts, template, as_json=False)
+
+    def _build(self, purpose: Purpose, facts: Facts, template: str | None, as_json: bool) -> ModelRequest:
+        """One request, its messages fitted to the context budget."""
         session, theme, style = facts.session, self.theme_for(facts.session), style_of(facts.session)
         recaps = [recap(c) for c in facts.chapters]
         memory = facts.memory or StoryMemory()
@@ -98,7 +115,7 @@ class RequestBuilder:
             "chapter_number": facts.number, "max_chapters": session.max_chapters,
             "chapter_words": self.chapter_words, "num_choices": session.num_choices,
             "labels": [choice_label(i) for i in range(session.num_choices)], "draft": facts.draft,
-            "problem": facts.problem, "memory_full": memory, "premise": facts.premise,
+            "problem": facts.problem, "memory_full": memory, "premise": facts.premise, "json": as_json,
         }
 
         def render(ctx: PromptContext) -> tuple[dict[str, str], ...]:
@@ -118,7 +135,8 @@ class RequestBuilder:
             memory=memory.to_json() if purpose == "check" else None, variant=facts.variant,
             question=facts.question,
         )
-        max_tokens = {"repair": 300, "memory": 900, "check": 200, "scene": 120, "premise": 600, "ideas": 500}.get(
+        max_tokens = {"repair": 200, "memory": 600, "check": 150, "scene": 100, "premise": 500, "ideas": 500,
+                      "outline": 400, "rewrite": max(200, len((facts.draft or "").split()) * 3)}.get(
             purpose, max(400, self.chapter_words * 3))
         return ModelRequest(messages=messages, brief=brief, max_tokens=max_tokens)
 
@@ -141,3 +159,17 @@ class RequestBuilder:
         )
         return ModelRequest(messages=({"role": "system", "content": system}, *turns, question), brief=brief,
                             max_tokens=500, temperature=0.8)
+
+
+def echo_guard(request: ModelRequest, facts: Facts, theme: Theme) -> EchoGuard:
+    """What of the request's prompt is instruction (an answer repeating it echoes the prompt), not the story
+    material it quotes (the outline, earlier chapters, names, the winning choice, notes)."""
+    versions = [request, *([request.as_text] if request.as_text else [])]
+    prompt = "\n".join(m.get("content", "") for r in versions for m in r.messages)
+    memory = facts.memory or StoryMemory()
+    material = [facts.session.outline or "", facts.session.custom_theme or "", facts.winning_choice or "",
+                facts.direction or "", facts.draft or "", facts.premise or "", facts.question or "", memory.summary,
+                theme.name,
+                theme.description, theme.style, str(memory.to_json()),
+                *(f"{c.title} {c.content} {' '.join(c.choices)}" for c in facts.chapters)]
+    return EchoGuard(prompt, material)

@@ -1,107 +1,78 @@
-"""Live prose extraction: from a streamed chapter answer, pass on only the story text, as it arrives."""
+"""The live chapter: while a model writes, pass on only what the gate lets through, word by word.
+
+The answer may come as JSON (its "story" field is read as it grows, with jiter's partial mode) or as
+tagged text. Either way the story so far goes through `gate.clean_prose`, which holds back the last
+unfinished word and any sentence that might yet turn out not to be story, so what the overlay sees is
+exactly how the final text begins (or, rarely, the overlay is reset and shown the final text).
+"""
 
 from __future__ import annotations
 
 import re
 
-from plugin.story.parse import (
-    BOLD_LINE,
-    CHOICE_LINE,
-    HEADING_LINE,
-    PREAMBLE_LINE,
-    SECTION_LINE,
-    TITLE_LINE,
-)
+import jiter
 
-_MARKER_WORDS = ("choices", "options", "story", "prose", "text", "chapter", "decisions", "what happens next",
-                 "vote", "title")
-_LABEL_START = re.compile(r"^[!！]?[\(\[]?[A-Fa-f1-6]?(?:\*\*)?(?:[\)\].:：\-–—]|$)")
-_HOLD_CHARS = 14  # a partial line this long that is not a marker is prose for sure
+from plugin.story.gate import NO_GUARD, EchoGuard, clean_prose
+from plugin.story.parse import strip_reasoning
+
+_JSON_START = re.compile(r"\{\s*\"")
+_JSON_WITHIN = 300  # a JSON answer opens within this many characters (after a fence or a preamble)
 
 
-def _could_be_marker(partial: str) -> bool:
-    """True while an unfinished line might still become a choice or a section label."""
-    if CHOICE_LINE.match(partial):
-        return True
-    text = partial.strip().lstrip("-*•#_ ").strip()
-    if len(text) >= _HOLD_CHARS:
-        return False
-    if not text or _LABEL_START.match(text):
-        return True
-    word = re.sub(r"[^a-z ]", "", text.lower()).strip()
-    return any(w.startswith(word) or word.startswith(w) for w in _MARKER_WORDS if word)
+def story_field(raw_json: str) -> str:
+    """The "story" field of a JSON answer that may still be arriving ("" while there is none)."""
+    for text in (raw_json, raw_json.replace("\n", "\\n")):  # some models put raw line breaks inside strings
+        try:
+            data = jiter.from_json(text.encode(), partial_mode="trailing-strings")
+        except ValueError:
+            continue
+        story = data.get("story") if isinstance(data, dict) else None
+        return story if isinstance(story, str) else ""
+    return ""
 
 
-class ProseStream:
-    """Feed raw deltas; get back the prose part only (no title line, labels or choices)."""
+class LiveProse:
+    """Feed raw deltas; get back the story text to show now (possibly empty)."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: EchoGuard = NO_GUARD) -> None:
+        self.guard = guard
         self.reset()
 
     def reset(self) -> None:
         """Forget everything (the model is starting over)."""
-        self._line = ""  # the current, unfinished line
-        self._line_emitted = 0  # how much of the current line was already passed on
-        self._stage = "head"  # head -> prose -> choices
-        self._started = False  # a prose line has been passed on (paragraph breaks follow it)
+        self.raw = ""
+        self.emitted = ""  # what was passed on, in order
+        self.halted = False  # something that is not story began: nothing more is shown
+
+    def story_so_far(self) -> str:
+        """The story part of the answer so far: the JSON "story" field, or the tagged text."""
+        text = strip_reasoning(self.raw)
+        opening = _JSON_START.search(text)
+        if opening is not None and opening.start() < _JSON_WITHIN:
+            return story_field(text[opening.start():])
+        return text
 
     def feed(self, delta: str) -> str:
-        """Prose text to show now (may be empty)."""
-        out: list[str] = []
-        for piece in re.split(r"(\n)", delta):
-            if piece == "\n":
-                out.append(self._end_line())
-            elif piece:
-                self._line += piece
-                out.append(self._partial())
-        return "".join(out).replace("*", "")  # markdown emphasis, even split across deltas
-
-    def finish(self) -> str:
-        """Prose still held at the end of the stream."""
-        return self._end_line().rstrip("\n") if self._line else ""
-
-    def _partial(self) -> str:
-        """Emit the unfinished line once it is clearly prose."""
-        if self._stage != "prose":
+        """Text to show now."""
+        self.raw += delta
+        if self.halted:
             return ""
-        if self._line_emitted == 0:
-            if _could_be_marker(self._line):
-                return ""
-            prefix = "\n\n" if self._started else ""
-            self._started = True
-            self._line_emitted = len(self._line)
-            return prefix + self._line.lstrip()
-        new = self._line[self._line_emitted :]
-        self._line_emitted = len(self._line)
+        cleaned = clean_prose(self.story_so_far(), self.guard, final=False)
+        if cleaned.stopped or cleaned.fatal:
+            self.halted = True
+        return self._advance(cleaned.text)
+
+    def _advance(self, text: str) -> str:
+        """What `text` adds to what was shown (nothing when it does not continue it)."""
+        if not text.startswith(self.emitted):
+            return ""
+        new, self.emitted = text[len(self.emitted):], text
         return new
 
-    def _end_line(self) -> str:
-        """A line is complete: decide what it was."""
-        line, emitted = self._line, self._line_emitted
-        self._line, self._line_emitted = "", 0
-        stripped = line.strip()
-        if self._stage == "choices" or not stripped:
-            return ""
-        if emitted:
-            return line[emitted:]
-        if self._stage == "head":
-            if TITLE_LINE.match(stripped) or HEADING_LINE.match(stripped) or BOLD_LINE.match(stripped):
-                self._stage = "prose"
-                return ""
-            if PREAMBLE_LINE.match(stripped) and stripped.endswith(":"):
-                return ""
-            section = SECTION_LINE.match(stripped)
-            self._stage = "prose"
-            if section:
-                return ""
-        section = SECTION_LINE.match(stripped)
-        if section and section.group("name").lower() not in ("story", "prose", "text", "chapter"):
-            self._stage = "choices"
-            return ""
-        if CHOICE_LINE.match(line) or section:
-            if CHOICE_LINE.match(line):
-                self._stage = "choices"
-            return ""
-        prefix = "\n\n" if self._started else ""
-        self._started = True
-        return prefix + stripped
+    def finish(self, content: str) -> tuple[bool, str]:
+        """The final text: (must the overlay be reset first, what to show now)."""
+        if content.startswith(self.emitted):
+            rest, self.emitted = content[len(self.emitted):], content
+            return False, rest
+        self.emitted = content
+        return True, content
