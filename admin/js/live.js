@@ -71,6 +71,9 @@ on("story:chapter-ready", (p) => {
   m.chapter = chapterFrom({ ...p, streaming: false });
   m.chapter.model = p.model || "";
   m.chapter.fellBack = Boolean(p.fellBack);
+  m.chapter.quality = typeof p.quality === "string" ? p.quality : "clean";
+  m.chapter.reason = typeof p.reason === "string" ? p.reason : "";
+  if (m.chapter.reason) notify.info(`Chapter ${p.chapterNumber} was written by the offline writer: ${m.chapter.reason}.`);
   refreshLlm();  // the writer may have fallen back or had its key rejected mid-chapter
   m.gen = null;
   m.generating = false;
@@ -81,8 +84,8 @@ on("story:chapter-ready", (p) => {
 // A passage rewritten or a choice edited: the whole chapter payload again.
 on("story:chapter-updated", (p) => {
   if (!m.chapter || m.chapter.number !== p.chapterNumber || m.chapter.streaming) return;
-  const { model, fellBack } = m.chapter;
-  m.chapter = Object.assign(chapterFrom({ ...p, streaming: false }), { model, fellBack });
+  const { model, fellBack, quality, reason } = m.chapter;
+  m.chapter = Object.assign(chapterFrom({ ...p, streaming: false }), { model, fellBack, quality, reason });
   if (m.voting && m.voting.chapterNumber === p.chapterNumber && Array.isArray(p.choices) && p.choices.length) {
     m.voting.choices = p.choices;
   }

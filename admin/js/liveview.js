@@ -118,7 +118,7 @@ export function renderMeta() {
     const n = m.chapter ? m.chapter.number : 0;
     const parts = [s.title || `${theme} story`, theme, n ? `chapter ${n} of ${s.maxChapters}` : `${s.maxChapters} chapters`,
       `${s.mode} mode`];
-    if (m.chapter && m.chapter.model) parts.push(`written by ${m.chapter.model}${m.chapter.fellBack ? " (fallback)" : ""}`);
+    if (m.chapter && m.chapter.model) parts.push(`written by ${m.chapter.model}${qualityWords(m.chapter)}`);
     sessionLine.textContent = parts.join(" · ");
   } else {
     sessionLine.textContent = "";
@@ -127,7 +127,7 @@ export function renderMeta() {
   const resting = restingModels(llm);
   writer.textContent = `Writer: ${llm.label || "…"}${resting.length ? ` · ${resting.length} resting` : ""}`;
   writer.dataset.state = resting.length ? "resting" : "";
-  writer.title = [resting.length ? restingWords(llm) : "Which writer writes the story",
+  writer.title = [resting.length ? restingWords(llm) : "Which writer writes the story", countsWords(llm),
     llm.lastError ? `Last error: ${llm.lastError}` : ""].filter(Boolean).join("\n");
   keyBox.hidden = !llm.keyRejected;
   headerKey.hidden = !llm.keyRejected;
@@ -137,6 +137,20 @@ export function renderMeta() {
     $("key-rejected-text").textContent = `${about}Chapters fall back to the offline writer until the key is fixed in Settings.`;
   }
   renderRecap();
+}
+
+/** " (repaired)", " (offline writer: why)" after "written by …". */
+function qualityWords(chapter) {
+  if (chapter.fellBack) return ` (the offline writer stood in${chapter.reason ? `: ${chapter.reason}` : ""})`;
+  return chapter.quality === "repaired" ? " (after a retry or a choice repair)"
+    : chapter.quality === "fallback" ? " (some choices by the offline writer)" : "";
+}
+
+/** "Chapters by gpt-4o-mini: 5 clean, 1 repaired, 0 fallen back" for each model that wrote this run. */
+function countsWords(llm) {
+  const counts = llm && typeof llm.chapters === "object" && llm.chapters ? llm.chapters : {};
+  return Object.entries(counts).map(([model, c]) => `Chapters by ${model}: ${Number(c.clean) || 0} clean, `
+    + `${Number(c.repaired) || 0} repaired, ${Number(c.fallback) || 0} fallen back`).join("\n");
 }
 
 /** Models resting after repeated failures (the circuit breaker), as the server lists them. */

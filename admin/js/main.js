@@ -14,6 +14,7 @@ import "./tools.js";
 import "./picture.js";
 import "./newstory.js";
 import "./settings.js";
+import "./grade.js";
 import "./voices.js";
 import "./mediasettings.js";
 import "./chat.js";

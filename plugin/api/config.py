@@ -7,6 +7,7 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import read_json, reply
 from plugin.settings.schema import public_settings
+from plugin.story.chapters import grade
 
 
 def _config_body(request: web.Request) -> dict[str, object]:
@@ -44,6 +45,17 @@ async def llm_test(request: web.Request) -> web.Response:
     """'Test connection' for settings being edited: {"llm": {...}} is tried without being saved."""
     candidate = request.app[keys.CONFIG].preview(await read_json(request))
     return reply(await request.app[keys.LLM].test_connection(candidate.llm))
+
+
+async def llm_grade(request: web.Request) -> web.Response:
+    """Write one sample chapter with the writer in use (nothing is stored) and say whether it can go live."""
+    story, llm = request.app[keys.CONFIG].settings.story, request.app[keys.LLM]
+    choice = llm.choice()
+    if choice.kind == "offline":
+        return reply({"verdict": "ready", "model": "offline writer", "problems": [], "repairs": [],
+                      "why": "the offline writer is in use: it writes every chapter itself"})
+    return reply(await grade(request.app[keys.ENGINE].chapters, story.language, story.num_choices, choice.kind,
+                             choice.model))
 
 
 async def chat_status(request: web.Request) -> web.Response:

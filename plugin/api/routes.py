@@ -29,6 +29,7 @@ def route_table() -> list[web.RouteDef]:
         web.get(f"{API}/llm/status", config.llm_status, name="llm-status"),
         web.get(f"{API}/llm/models", config.llm_models, name="llm-models"),
         web.post(f"{API}/llm/test", config.llm_test, name="llm-test"),
+        web.post(f"{API}/llm/grade", config.llm_grade, name="llm-grade"),
         web.get(f"{API}/chat/status", config.chat_status, name="chat-status"),
         web.post(f"{API}/chat/connect", config.chat_connect, name="chat-connect"),
         web.post(f"{API}/chat/disconnect", config.chat_disconnect, name="chat-disconnect"),
