@@ -123,7 +123,8 @@ def analyse(events: list[tuple[str, Any]], ended: dict[str, Any], memory: dict[s
             "chaptersWithChoiceProblems": sum(bool(c["choiceProblems"]) for c in chapters),
             "finalEndsWithSentence": bool(final and final["endsWithSentence"]),
             "streamedMatchesText": all(c["streamedIsStartOfText"] for c in chapters),
-            "memoryJunkNames": junk_names(memory), "memoryCharacters": [c["name"] for c in memory.get("characters", [])],
+            "memoryJunkNames": junk_names(memory),
+            "memoryCharacters": [c["name"] for c in memory.get("characters", [])],
             "modelCalls": len(calls), "callsPerChapter": round(len(calls) / max(1, len(chapters)), 2),
             "callsByPurpose": {p: sum(u["purpose"] == p for u in calls) for p in sorted({u["purpose"] for u in calls})},
             "tokensOut": sum(u["tokens_out"] for u in calls), "modelSeconds": round(sum(u["latency_ms"] for u in calls)

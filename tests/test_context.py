@@ -46,7 +46,8 @@ def answer(body: dict[str, Any]) -> Reply:
             "events": [f"Chapter {number} happened"],
         }))
     number = int(prompt.split("Write chapter ")[1].split(" ")[0].rstrip(","))
-    choices = "" if "final chapter" in prompt else f"\nCHOICES:\nA) Go left {number}\nB) Go right {number}\nC) Wait {number}"
+    choices = ("" if "final chapter" in prompt
+               else f"\nCHOICES:\nA) Go left {number}\nB) Go right {number}\nC) Wait {number}")
     return Reply(content=f"TITLE: Chapter title {number}\nSTORY:\n{prose(number)}{choices}")
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from plugin import keys
 from plugin.clock import ManualClock
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
-from plugin.story.streaming import ProseStream
+from plugin.story.streaming import LiveProse
 from plugin.voting.parse import parse_vote
 from plugin.writers.thinking import ThinkFilter
 from tests.conftest import StartServer
@@ -137,9 +137,9 @@ def test_fuzzed_model_answers_never_raise(answer: str, chunk: int) -> None:
     assert isinstance(parsed.content, str) and len(set(c.casefold() for c in parsed.choices)) == len(parsed.choices)
     parse_choices(answer)
     parse_outline(answer)
-    think, prose = ThinkFilter(), ProseStream()
+    think, prose = ThinkFilter(), LiveProse()
     streamed = "".join(prose.feed(think.feed(answer[i: i + chunk])) for i in range(0, len(answer), chunk))
-    assert isinstance(streamed + prose.finish() + think.flush(), str)
+    assert isinstance(streamed + prose.finish(streamed)[1] + think.flush(), str)
 
 
 def test_fuzz_inputs_cover_votes() -> None:
@@ -152,7 +152,8 @@ def test_fuzz_inputs_cover_votes() -> None:
 OUTLINE = "TITLE: The Long Fall\nOUTLINE:\n1. The cliff\n2. The cave\n3. The way home"
 FINAL = ("TITLE: Home Again\nSTORY:\nMara climbed the last ridge and saw the lights of the village below. "
          "She laughed, tired and whole, and walked down to meet the morning.")
-MEMORY = "SUMMARY: Mara searches for the way home.\nCHARACTER: Mara | brave climber | searching\nEVENT: Mara found a door."
+MEMORY = ("SUMMARY: Mara searches for the way home.\nCHARACTER: Mara | brave climber | searching\n"
+          "EVENT: Mara found a door.")
 BARE = CHAPTER.split("CHOICES:")[0]  # a chapter without choices: the engine asks for a repair
 REPAIR = "CHOICES:\nA) Open the door\nB) Hide in the alcove\nC) Sing the song back"
 PURPOSES = (("memory", "Update the story memory"), ("repair", "It needs exactly"), ("outline", "Plan an interactive"),
@@ -200,10 +201,10 @@ async def test_a_hundred_faults_in_every_purpose_never_leave_a_story_stuck(serve
                 session = body["session"]["id"]
                 async with asyncio.timeout(120):  # a story never hangs, whatever the provider does
                     for number in (1, 2):
-                        await seen.wait_for("story:voting-started", lambda v: v["sessionId"] == session
-                                            and v["chapterNumber"] == number)
+                        await seen.wait_for("story:voting-started", lambda v, s=session, n=number: (
+                            v["sessionId"], v["chapterNumber"]) == (s, n))
                         assert (await server.call("POST", f"{API}/next-chapter", {"choiceIndex": 1}))[0] == 200
-                    await seen.wait_for("story:ended", lambda e: e["sessionId"] == session)
+                    await seen.wait_for("story:ended", lambda e, s=session: e["sessionId"] == s)
                 stories += 1
             assert not seen.named("story:error")  # no step ever failed: faults were retried, then written offline
         assert set(gremlin.faults) >= {"outline", "chapter", "final", "memory", "repair"}, gremlin.faults

@@ -98,7 +98,8 @@ async def test_images_and_speech_through_an_openai_compatible_api(serve: StartSe
                 async with watching(server.url) as seen:
                     await server.call("POST", f"{API}/start", {"theme": "scifi"})
                     picture = await seen.wait_for("story:image-updated")
-                    assert picture["provider"] == "openai" and picture["url"].startswith("/api/interactive-story/image/")
+                    assert picture["provider"] == "openai"
+                    assert picture["url"].startswith("/api/interactive-story/image/")
                     status, data, kind = await fetch(server, picture["url"])
                     assert status == 200 and data.startswith(b"\x89PNG")
                     line = await seen.wait_for("story:narration", lambda n: n["kind"] == "chapter")

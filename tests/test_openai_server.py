@@ -39,7 +39,7 @@ async def test_non_stream_returns_scripted_content_and_usage(fake: FakeOpenAI) -
         )
     assert resp.choices[0].message.content == "Hello there, traveller."
     assert resp.choices[0].finish_reason == "stop"
-    assert getattr(resp.choices[0].message, "reasoning_content") == "Think hard."
+    assert resp.choices[0].message.reasoning_content == "Think hard."
     assert resp.usage is not None and resp.usage.prompt_tokens > 0 and resp.usage.completion_tokens > 0
     (req,) = fake.calls_for("fake-model")
     assert req.body["response_format"] == {"type": "json_object"}
@@ -57,9 +57,9 @@ async def test_default_reply_is_a_chapter(fake: FakeOpenAI) -> None:
 
 @pytest.mark.asyncio
 async def test_default_reply_callable_sees_request_body() -> None:
-    async with FakeOpenAI(default_reply=lambda body: Reply(content=body["messages"][-1]["content"])) as fake:
-        async with client_for(fake) as client:
-            resp = await client.chat.completions.create(model="fake-model", messages=MESSAGES)
+    async with FakeOpenAI(default_reply=lambda body: Reply(content=body["messages"][-1]["content"])) as fake, \
+            client_for(fake) as client:
+        resp = await client.chat.completions.create(model="fake-model", messages=MESSAGES)
     assert resp.choices[0].message.content == "Tell me a story."
 
 
@@ -174,14 +174,13 @@ async def test_unknown_model_is_not_found(fake: FakeOpenAI) -> None:
 
 @pytest.mark.asyncio
 async def test_invalid_json_is_bad_request(fake: FakeOpenAI) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(
-            f"{fake.base_url}/chat/completions",
-            data=b"{not json",
-            headers={"Authorization": "Bearer test-key", "Content-Type": "application/json"},
-        ) as resp:
-            assert resp.status == 400
-            payload = await resp.json()
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{fake.base_url}/chat/completions",
+        data=b"{not json",
+        headers={"Authorization": "Bearer test-key", "Content-Type": "application/json"},
+    ) as resp:
+        assert resp.status == 400
+        payload = await resp.json()
     assert set(payload["error"]) >= {"message", "type", "code"}
 
 
@@ -225,11 +224,10 @@ async def test_images_url_is_fetchable_png() -> None:
         assert resp.data is not None and len(resp.data) == 2
         url = resp.data[0].url or ""
         assert url.startswith(f"http://127.0.0.1:{fake.port}/files/")
-        async with aiohttp.ClientSession() as session:
-            async with session.get(url) as got:
-                assert got.status == 200
-                assert got.headers["Content-Type"] == "image/png"
-                assert (await got.read()).startswith(PNG_MAGIC)
+        async with aiohttp.ClientSession() as session, session.get(url) as got:
+            assert got.status == 200
+            assert got.headers["Content-Type"] == "image/png"
+            assert (await got.read()).startswith(PNG_MAGIC)
 
 
 @pytest.mark.asyncio

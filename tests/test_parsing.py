@@ -7,7 +7,7 @@ import random
 import pytest
 
 from plugin.story.parse import parse_chapter, parse_choices, parse_outline
-from plugin.story.streaming import ProseStream
+from plugin.story.streaming import LiveProse
 from plugin.writers.thinking import ThinkFilter
 
 CANONICAL = """TITLE: The Bridge
@@ -33,7 +33,8 @@ def test_canonical_format() -> None:
     "answer",
     [
         "Sure! Here is chapter 2:\n\n## Chapter 2: The Bridge\n\nThe wind **howled** over the bridge.\n\n"
-        "**What happens next?**\n**A)** Cross the bridge (!a)\n**B)** Climb down to the river\n**C)** Wait for nightfall",
+        "**What happens next?**\n**A)** Cross the bridge (!a)\n**B)** Climb down to the river\n"
+        "**C)** Wait for nightfall",
         "<think>They want drama. Let me plan.</think>\n**Title:** The Bridge\n\nThe wind howled over the bridge.\n\n"
         "1. Cross the bridge\n2. Climb down to the river\n3. Wait for nightfall\n",
         "```\nTITLE: The Bridge\n\nThe wind howled over the bridge.\n\nChoices:\n- A: Cross the bridge\n"
@@ -87,13 +88,15 @@ def test_think_blocks_split_across_deltas_never_leak(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_prose_stream_passes_only_the_story(seed: int) -> None:
-    prose = ProseStream()
-    out = stream_through(prose.feed, CANONICAL, seed) + prose.finish()
-    assert out == "The wind howled over the old bridge as Mara stepped forward.\n\nBelow, the river churned."
+    prose = LiveProse()
+    final = "The wind howled over the old bridge as Mara stepped forward.\n\nBelow, the river churned."
+    out = stream_through(prose.feed, CANONICAL, seed)
+    assert final.startswith(out) and prose.finish(final) == (False, final[len(out):])
 
 
 def test_prose_stream_shows_words_before_the_line_ends() -> None:
-    prose = ProseStream()
+    prose = LiveProse()
     prose.feed("TITLE: The Bridge\nSTORY:\n")
-    assert prose.feed("The wind howled over the old") == "The wind howled over the old"
-    assert prose.feed(" bridge") == " bridge"
+    assert prose.feed("The wind howled over the old ") == "The wind howled over the old"
+    assert prose.feed("bridge an") == " bridge"  # each word once it is whole
+    assert prose.feed("d ") == " and"

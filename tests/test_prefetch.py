@@ -21,7 +21,8 @@ def fake_writer(body: dict[str, Any]) -> Reply:
     if "Update the story memory" in prompt:
         return Reply(content='{"summary": "Things happened.", "characters": []}')
     chose = prompt.split('The audience chose: "')[1].split('"')[0] if "The audience chose" in prompt else "nothing"
-    text = f"TITLE: After {chose}\nSTORY:\nThe hero did this: {chose}. " + "Then the road went on and on. " * 8
+    text = f"TITLE: After {chose}\nSTORY:\nThe hero did this: {chose}. " + "".join(
+        f"Then the road went on for mile {mile} and the hero walked on. " for mile in range(1, 9))
     return Reply(content=text + "\nCHOICES:\nA) Left path\nB) Right path\nC) Stay put", tokens_per_s=400)
 
 

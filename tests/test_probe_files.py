@@ -34,7 +34,8 @@ async def test_odd_paths_are_a_404(serve: StartServer, path: str) -> None:
 async def test_page_assets_and_cached_files_are_still_served(serve: StartServer) -> None:
     server = await serve()
     (server.app[keys.IMAGE_CACHE].folder / f"{NAME}.png").write_bytes(b"\x89PNG\r\n\x1a\nreal")
-    for path in ("/overlay/js/main.js", "/admin/admin.css", "/overlay/vendor/socket.io.min.js", f"{API}/image/{NAME}.png"):
+    assets = ("/overlay/js/main.js", "/admin/admin.css", "/overlay/vendor/socket.io.min.js", f"{API}/image/{NAME}.png")
+    for path in assets:
         async with server.http.get(server.url + path) as resp:
             assert resp.status == 200, path
 

@@ -60,8 +60,8 @@ async def test_bad_proxy_requests_get_clear_errors(serve: StartServer) -> None:
     assert status == 400 and body["error"]["field"] == "messages[0]"
     status, body = await server.call("POST", "/api/llm/chat/completions", {"messages": []})
     assert status == 400 and body["error"]["field"] == "messages"
-    status, body = await server.call("POST", "/api/llm/chat/completions", {"messages": [{"role": "user",
-                                                                                         "content": "hi"}]}, admin=False)
+    hello = {"messages": [{"role": "user", "content": "hi"}]}
+    status, body = await server.call("POST", "/api/llm/chat/completions", hello, admin=False)
     assert status == 401
 
 

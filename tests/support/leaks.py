@@ -18,7 +18,8 @@ LEAKS = {
                              r"|</s>|\[/?INST\]|<\|assistant\|>|<\|user\|>", re.I),
     "role word line": re.compile(r"(^|\n)\s*(assistant|user|system|model)\s*(\n|:)", re.I),
     "placeholder <...>": re.compile(r"<[a-z ]{3,30}>", re.I),
-    "prompt echo": re.compile(r"the audience chose|your previous attempt|answer in exactly this format|write chapter \d|"
+    "prompt echo": re.compile(r"the audience chose|your previous attempt|answer in exactly this format|"
+                              r"write chapter \d|"
                               r"in short paragraphs|end at a moment|offer exactly \d|story plan:|remember:|"
                               r"<chapter title>|<choice>|<the chapter>", re.I),
 }
