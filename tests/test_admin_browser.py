@@ -30,6 +30,12 @@ async def open_admin(browser: Browser, server: Running, token: str | None = None
     return page, dialogs
 
 
+async def vote_is_open(page: Page) -> None:
+    """Wait until the panel shows the vote as open ("... so far"): the choices arrive with the chapter, a moment
+    before the vote opens, and until then ballots are not counted and next-chapter is refused (409 busy)."""
+    await expect(page.locator("#live-totals")).to_contain_text("so far", timeout=60_000)
+
+
 async def test_sign_in_start_a_story_and_watch_it_in_the_overlay(serve: StartServer, browser: Browser) -> None:
     server = await serve(SystemClock(), **{"llm.offline_words_per_s": 30, "voting.duration_s": 300})
     admin, _ = await open_admin(browser, server)
@@ -41,6 +47,7 @@ async def test_sign_in_start_a_story_and_watch_it_in_the_overlay(serve: StartSer
     await expect(overlay.locator("#chapter-text")).not_to_be_empty(timeout=15_000)
     await expect(admin.locator("#live-text")).not_to_be_empty(timeout=15_000)
     await expect(admin.locator("#live-choices .live-choice")).to_have_count(3, timeout=30_000)
+    await vote_is_open(admin)
     await screenshot(admin, "admin-live")
 
     for nick, vote in (("Ana", "!b"), ("Ben", "b"), ("Cy", "!a")):
@@ -102,6 +109,7 @@ async def test_history_shows_chapters_with_vote_charts_and_names_as_text(serve: 
     status, _ = await server.call("POST", f"{API}/start", {"theme": "comedy"})
     page, dialogs = await open_admin(browser, server)
     await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=30_000)
+    await vote_is_open(page)
     await server.call("POST", f"{API}/chat", {"messages": [{"user_id": "x", "nickname": XSS, "text": "!a"},
                                                            {"user_id": "y", "nickname": "Bo", "text": "!a"}]})
     await server.call("POST", f"{API}/next-chapter", {})
@@ -180,6 +188,7 @@ async def test_directors_note_is_pending_then_used_by_the_next_chapter(serve: St
     await server.call("POST", f"{API}/start", {"theme": "adventure"})
     page, _ = await open_admin(browser, server)
     await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await vote_is_open(page)
     await page.locator("#note-input").fill("a talking cat appears")
     await page.locator("#note-button").click()
     await expect(page.locator("#notes-pending li")).to_have_count(1, timeout=10_000)
@@ -470,6 +479,7 @@ async def test_ballots_saved_counter_follows_the_journal(serve: StartServer, bro
     await expect(page.locator("#conn-badge")).to_have_attribute("data-state", "live", timeout=10_000)
     await server.call("POST", f"{API}/start", {"theme": "mystery"})
     await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
+    await vote_is_open(page)
     await expect(page.locator("#ballots-saved")).to_be_hidden()
     votes = [{"user_id": f"v{i}", "nickname": f"Viewer {i}", "text": "!" + "abc"[i % 3]} for i in range(7)]
     status, _ = await server.call("POST", f"{API}/chat", {"messages": votes[:4]})
