@@ -83,8 +83,8 @@ def test_choices_are_real_short_actions(raw: list[str], expected: list[str]) -> 
 @pytest.mark.parametrize(("raw", "expected"), [
     ("<chapter title>", ""), ("[Title of the next chapter]", ""), ("Chapter 3: The Bridge", "The Bridge"),
     ("TITLE: **The Glass Door**", "The Glass Door"), ('"The Legend of the Lost Dragon", "story"', ""),
-    ("The Ember Crown is now a gift from the ancient kings of high fantasy to the mort",
-     "The Ember Crown is now a gift"),
+    ("The Ember Crown is now a gift from the ancient kings of high fantasy to the mort", ""),  # a sentence
+    ("The Long Road Home Through the Winter Forest of Old Kings", "The Long Road Home Through the Winter Forest"),
 ])
 def test_titles_are_shown_only_when_they_are_titles(raw: str, expected: str) -> None:
     assert clean_title(raw, GUARD) == expected

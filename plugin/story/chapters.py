@@ -120,13 +120,17 @@ class ChapterWriter:
         answer, _ = read_chapter(result.text, session.num_choices)
         cleaned = clean_prose(answer.story, guard)
         findings = list(cleaned.findings)
-        rules = judge_prose(cleaned, self.requests.chapter_words, session.language, result.finish_reason, final)
+        if not final:  # a chapter cut by the token limit ends at its last full sentence (and is judged so)
+            cut = cleaned.text.rstrip() != trim_to_sentence(cleaned.text) or result.finish_reason == "length"
+            cleaned.text = trim_to_sentence(cleaned.text)
+            if cut:
+                findings.append(Finding("cut", "the answer was cut; it ends at its last full sentence"))
+        rules = judge_prose(cleaned, self.requests.chapter_words, session.language,
+                            result.finish_reason if final else None, final)
         if self.coherence() == "off":  # the streamer turned the length and language rules off
             rules = [replace(f, fatal=False) if f.code in RULES else f for f in rules]
         findings += rules
         content = cleaned.text
-        if not final and any(f.code == "cut" for f in findings):
-            content = trim_to_sentence(content)  # a chapter cut by the token limit ends at its last full sentence
         title = clean_title(answer.title, guard)
         if answer.title and not title:
             findings.append(Finding("title", f"unusable title {answer.title[:40]!r}"))

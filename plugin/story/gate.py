@@ -47,7 +47,9 @@ META = re.compile(
     r"happy to help|as an ai|language model|i'?m an ai|i am an ai|you are an ai|ai assistant|the user\b|"
     r"\bprompts?\b|word count|\(\d+ words?\)|\bnote:|disclaimer|"
     r"in (?:this|the next|the following) chapter,? (?:we|you|i|the hero)|(?:the )?following choices|"
-    r"(?:choose|pick|vote for) (?:one|an option|your)|what do you (?:think|choose|want))|#\w", re.I)
+    r"(?:choose|pick|vote for) (?:one|an option|your)|what do you (?:think|choose|want)|audience|viewers?|chat|"
+    r"(?:next|this|previous|following|last|first) chapter|(?:this|the) story (?:is|was|unfolds|begins|will|continues|"
+    r"ends)|in this story|words? (?:long|after|before))\b|#\w", re.I)
 ECHO = re.compile(
     r"the audience chose|your previous attempt|answer in exactly this format|answer with (?:one|only)|"
     r"write chapter \d|in short paragraphs|end at a moment|offer exactly \d|story plan\s*:|\bremember\s*:|"
@@ -298,7 +300,7 @@ ONE_WORD_ACTIONS = frozenset(
 _BARE = re.compile(r"^\W*(?:option|choice)?\s*[A-Fa-f1-6]?\W*$", re.I)
 _BOUNDARY = re.compile(r",|;|\s(?:and|to|before|while|so|but|then|because|until|or)\s", re.I)
 _DANGLING = re.compile(r"(?:\s+(?:and|or|to|the|a|an|of|with|before|while|so|but|then|for|in|on|at|from|by|into|"
-                       r"onto|over|under|is|was|are|were|his|her|their|its|my|your))+$", re.I)
+                       r"onto|over|under|is|was|are|were|his|her|their|its|my|your|who|that|which|about))+$", re.I)
 
 
 def _fit(text: str, max_words: int, max_chars: int) -> str | None:
@@ -381,6 +383,8 @@ def clean_title(raw: str, guard: EchoGuard = NO_GUARD) -> str:
             or ROLE_TOKEN.search(text) or re.search(r"[{}<>\[\]=|_]|\"\s*[,:]", text)):
         return ""
     words = text.split()
+    if len(words) > MAX_TITLE_WORDS + 3:
+        return ""  # a sentence, not a title
     if len(words) > MAX_TITLE_WORDS or len(text) > MAX_TITLE_CHARS:
         text = _DANGLING.sub("", " ".join(words[:MAX_TITLE_WORDS - 1]))
         while len(text) > MAX_TITLE_CHARS:
