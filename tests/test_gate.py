@@ -36,6 +36,9 @@ STORY = ("Mara pressed her palm against the glass door and felt it hum with a so
     f"{STORY}\n[/INST]\nUser\nWrite more", f"<b>{STORY}</b>", f"**{STORY}**", f"{STORY}<|im_end|>",
     f"{STORY}\nHere's a quick look at the choices:\nA) Run\nB) Hide", f"{STORY}\n\nTITLE: Another chapter\nMore text.",
     f"{STORY}\nCHOICES:\nA) Open the door\nB) Hide\nC) Sing", f"# The Door\n{STORY}", f"{STORY}\n1. 328 words",
+    f"{STORY} Here's what makes this part of the story worth sharing: no action, only choices.",
+    f"{STORY} One of my favorite scenes has been when the hero faced the Thornwitch. I love that moment.",
+    f"{STORY}\nDo you know how it feels when you write this part of the story?",
     f"The audience chose: \"Open the door\". Open this chapter by acting out that choice, then follow where it leads. "
     f"{STORY}",
 ])
@@ -52,6 +55,14 @@ def test_format_drift_around_the_story_is_cleaned_away(answer: str) -> None:
     ("Write chapter 5 of 8, the opening, and end at a moment where the hero must decide.", "length"),
     ("THIS IS A LIFTEMPEL THAT TOOK A DRAGON IN THE FIRE AND THE FIRE WAS HOT " * 3, "loop"),
     (("The cat sat on the mat in the quiet house. " * 12), "loop"),
+    # SmolLM2-135M's first chapter in a real run: a catalogue of names, one of them nine times
+    ("A Golden Hope, A Dark Dream, A Promise, A Visionary, An Enigma, A Wonder, A Song.A Dream of the Unreeled, "
+     "The One with No Name.An Enchantment to Remember, The Last Witch-King, The Last King's Mother, In a World of "
+     "Desperity, A Long, Long Way, A Secret, A Visionary, An Angelic King, A Hero, A Hero Who Loved Her, An Angel "
+     "of Mercy, An Angel of Mercy, An Angel of Mercy.A Hero, A Hero with a Red Razor.An Angel of Mercy.", "loop"),
+    ("Mira ran to the gate, an angel of mercy, and the guard let her in. She ran on, an angel of mercy, past the "
+     "well. At the door, an angel of mercy, she knocked. Nobody came, an angel of mercy, and the night grew cold. "
+     "She waited and waited for the dawn to come.", "loop"),
 ])
 def test_answers_that_are_not_story_are_kept_off_the_screen(answer: str, code: str) -> None:
     cleaned = clean_prose(answer, GUARD)
@@ -75,6 +86,8 @@ def test_a_cut_final_chapter_is_rejected_and_a_cut_chapter_ends_at_its_last_sent
     (["Open the door", "open the door!", "Hide in the alcove (!b)"], ["Open the door", "Hide in the alcove"]),
     (["Withen Elen", "Skarn the Grey", "Chapters_5680:2473-9443"], []),
     (['The audience chose: "Open the door"', "Answer in exactly this format"], []),
+    (["Goblin King's Lava", "Short answer", "Bargain with the goblin traders"], ["Bargain with the goblin traders"]),
+    (["A Golden Hope, A Dark Dream, An Enigma, A Visionary", "Take the old dwarf road"], ["Take the old dwarf road"]),
 ])
 def test_choices_are_real_short_actions(raw: list[str], expected: list[str]) -> None:
     assert clean_choices(raw, GUARD, 3)[0] == expected

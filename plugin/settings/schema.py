@@ -33,7 +33,7 @@ class ServerSettings:
     admin_token: str
 
 
-Preset = Literal["", "openai", "siliconflow", "ollama", "lmstudio", "openrouter"]
+Preset = Literal["", "openai", "siliconflow", "ollama", "lmstudio", "llamacpp", "openrouter"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ answer, try once more, and let the offline writer write it (in the story's names
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -109,8 +110,15 @@ class ChapterWriter:
             quality = "fallback" if fell_back and quality != "fallback" else quality
             quality = "repaired" if repaired and quality == "clean" else quality
         self.record(attempts[0].result.model, quality)
+        title = attempt.title
+        if title and any(title.casefold() == c.title.casefold() for c in chapters):
+            attempt.findings.append(Finding("title", f"the title of an earlier chapter again: {title[:40]!r}"))
+            title = ""
+        if title and not final and re.match(r"(?:the\s+)?end\b", title, re.I):
+            attempt.findings.append(Finding("title", f"an ending's title on a chapter that goes on: {title[:40]!r}"))
+            title = ""
         return ChapterDraft(
-            title=attempt.title or f"Chapter {number}", content=attempt.content, choices=choices, is_final=final,
+            title=title or f"Chapter {number}", content=attempt.content, choices=choices, is_final=final,
             model=attempt.result.model, fell_back=attempt.result.fell_back, problem=reason, memory=attempt.memory,
             quality=quality, findings=tuple(str(f) for a in attempts for f in a.findings)[:20],
         )

@@ -49,7 +49,9 @@ META = re.compile(
     r"in (?:this|the next|the following) chapter,? (?:we|you|i|the hero)|(?:the )?following choices|"
     r"(?:choose|pick|vote for) (?:one|an option|your)|what do you (?:think|choose|want)|audience|viewers?|chat|"
     r"(?:next|this|previous|following|last|first) chapter|(?:this|the) story (?:is|was|unfolds|begins|will|continues|"
-    r"ends)|in this story|words? (?:long|after|before))\b|#\w", re.I)
+    r"ends)|in this story|words? (?:long|after|before)|parts? of (?:the|this|my) story|(?:a|the) story in your|"
+    r"favou?rite (?:scenes?|parts?|moments?|chapters?)|i (?:love|like|enjoy) (?:that|this) (?:moment|scene|part)|"
+    r"(?:you|i) (?:write|wrote|read) this|worth sharing|decide on next|one choice to)\b|#\w", re.I)
 ECHO = re.compile(
     r"the audience chose|your previous attempt|answer in exactly this format|answer with (?:one|only)|"
     r"write chapter \d|in short paragraphs|end at a moment|offer exactly \d|story plan\s*:|\bremember\s*:|"
@@ -264,7 +266,7 @@ def judge_prose(cleaned: Cleaned, words_wanted: int, language: str, finish_reaso
     elif words > words_wanted * 2.5:
         found.append(Finding("length", f"{words} words (asked for about {words_wanted})", True))
     bodies = [s.strip().lower() for s in sentences_of(text.replace("\n", " ")) if len(s.strip()) > 12]
-    if bodies and len(set(bodies)) / len(bodies) < 0.85 or LOOP_RUN.search(text):
+    if bodies and len(set(bodies)) / len(bodies) < 0.85 or LOOP_RUN.search(text) or _phrase_loop(text):
         found.append(Finding("loop", "the text repeats itself", True))
     if cleaned.dropped_chars > max(200, len(text)):
         found.append(Finding("not-story", "most of the answer was not story", True))
@@ -276,6 +278,18 @@ def judge_prose(cleaned: Cleaned, words_wanted: int, language: str, finish_reaso
     if problem:
         found.append(Finding("language", problem, True))
     return found
+
+
+def _phrase_loop(text: str) -> bool:
+    """A catalogue, not prose: one phrase again and again, or mostly a list of capitalised names
+    ("An Angel of Mercy, An Angel of Mercy, A Hero, ...")."""
+    pieces = [p.strip().lower() for p in re.split(r"[,;.!?\n]", text) if len(p.split()) >= 2]
+    if len(pieces) < 6:
+        return False
+    most = max(pieces.count(p) for p in set(pieces))
+    named = sum(all(w[:1].isupper() for w in p.split() if w not in ("of", "the", "a", "an", "and"))
+                for p in re.split(r"[,;.!?\n]", text) if len(p.split()) >= 2)
+    return most >= 3 and most * 5 >= len(pieces) or named * 2 > len(pieces)
 
 
 def trim_to_sentence(text: str) -> str:
@@ -291,7 +305,8 @@ MAX_TITLE_CHARS = 60
 _CHOICE_LABEL = re.compile(r"^\s*(?:[-*•]\s*)?(?:option|choice)?\s*[!！]?[\(\[]?(?:[A-Fa-f]|\d{1,2})[\)\].:：\-–—]\s+",
                            re.I)
 _NOT_A_CHOICE = re.compile(r"[{}<>()\[\]=|_:;@#$%^&*+/\\]|\b(?:choices?|options?|story|chapters?|vote|viewers|"
-                           r"audience|readers?|repeat|provided|the hero should)\b", re.I)
+                           r"audience|readers?|repeat|provided|the hero should|"
+                           r"(?:short|long|brief|one-word|final) answers?)\b", re.I)
 ONE_WORD_ACTIONS = frozenset(
     "run wait hide fight flee stay leave follow listen look search climb jump swim pray sing dance rest sleep speak "
     "shout scream whisper trust surrender retreat attack explore escape investigate negotiate bargain steal sneak "
@@ -343,10 +358,10 @@ def clean_choice(raw: str, guard: EchoGuard = NO_GUARD) -> tuple[str, str | None
 def _a_name(text: str) -> bool:
     """A short phrase of capitalised words ("Skarn the Grey", "The Great Dragon Dream"): a name, not a choice
     (one word is a choice only when it is an action: "Run", "Hide")."""
-    words = [w for w in re.findall(r"[^\W\d_]+", text) if w.lower() not in ("the", "of", "a", "an", "and")]
+    words = [w for w in re.findall(r"[^\W\d_]+(?:['’]s\b)?", text) if w.lower() not in ("the", "of", "a", "an", "and")]
     if len(words) == 1:
         return words[0].lower() not in ONE_WORD_ACTIONS
-    return len(words) <= 5 and all(w[0].isupper() for w in words)
+    return (len(words) <= 5 or "," in text) and all(w[0].isupper() for w in words)
 
 
 def clean_choices(raw: Iterable[str], guard: EchoGuard, wanted: int) -> tuple[list[str], list[Finding]]:
