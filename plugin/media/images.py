@@ -1,4 +1,4 @@
-"""Chapter pictures: an OpenAI-compatible images API (base64 or URL answers) or an offline title card."""
+"""Chapter pictures: an OpenAI-compatible images API (base64 or URL answers) or an offline picture (no text)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from plugin.writers.openai_api import map_provider_error
 log = logging.getLogger(__name__)
 OFFLINE_LABEL = "offline title card"
 MAX_DOWNLOAD_BYTES = 25 * 1024 * 1024
+# The offline picture: (theme, title, chapter_number, size=(w, h), seed=) -> PNG bytes; the title is not drawn
+# (the overlay shows it beside the picture), so it does not shape the picture, nor its cache key.
 CardRenderer = Callable[..., bytes]
 
 
@@ -111,7 +113,7 @@ class ImageService:
         if choice.kind == "off":
             return None
         if choice.kind == "offline":
-            key = self.cache.key("card", theme.id, title, chapter_number, choice.size, seed)
+            key = self.cache.key("picture", theme.id, chapter_number, choice.size, seed)
         else:
             key = self.cache.key(choice.base_url, choice.model, choice.size, prompt, seed)
         cached = self.cache.find(key)

@@ -1,4 +1,4 @@
-"""Drawing kit for offline title cards: colours, a seeded scene and anti-aliased shapes.
+"""Drawing kit for offline chapter pictures: colours, a seeded scene and anti-aliased shapes.
 
 A motif draws on a `Scene` in output pixel coordinates. Crisp shapes go onto a supersampled
 copy of the background (blended, then box-reduced: cheap anti-aliasing); soft light goes into
@@ -90,8 +90,9 @@ class Scene:
     """What a motif draws with: size, palette, a seeded random source and the layers."""
 
     def __init__(self, size: tuple[int, int], palette: tuple[RGB, RGB, RGB], rng: random.Random,
-                 supersample: int) -> None:  # fmt: skip
-        """An empty scene of an output size; shapes are recorded and drawn by `render`."""
+                 supersample: int, left: bool = True) -> None:  # fmt: skip
+        """An empty scene of an output size; shapes are recorded and drawn by `render`. `left`: which way the
+        motif faces (its moon, sun or landmark changes sides), so chapters can alternate."""
         self.w, self.h = size
         self.u = min(self.w, self.h) / 720  # one "unit": a pixel on a 1280x720 card
         self.bg, self.acc, self.acc2 = palette
@@ -103,6 +104,7 @@ class Scene:
         self.glows: dict[tuple[RGB, bool], Image.Image] = {}
         self.dark = mix(self.bg, BLACK, 0.62)  # silhouettes
         self.landscape = self.w >= self.h
+        self.left = left
 
     def render(self, base: Image.Image) -> Image.Image:
         """The recorded shapes drawn over a background, anti-aliased by supersampling."""
@@ -114,16 +116,16 @@ class Scene:
             op(canvas, draw)
         return canvas.reduce(self.ss) if self.ss > 1 else canvas
 
-    def in_text_zone(self, x: float, y: float, margin: float = 1.0) -> bool:
-        """Whether a point falls in the (elliptical) area where the title sits."""
+    def in_middle(self, x: float, y: float, margin: float = 1.0) -> bool:
+        """Whether a point falls in the quiet (elliptical) middle, left mostly to the sky."""
         rx, ry = self.w * 0.40 * margin, self.h * (0.26 if self.landscape else 0.22) * margin
         return ((x - self.w / 2) / rx) ** 2 + ((y - self.h * 0.48) / ry) ** 2 < 1
 
     def scatter(self, margin: float = 1.0, tries: int = 12) -> Point:
-        """A seeded random point, kept out of the title area when possible."""
+        """A seeded random point, kept out of the quiet middle when possible."""
         x, y = self.r(0, self.w), self.r(0, self.h)
         for _ in range(tries):
-            if not self.in_text_zone(x, y, margin):
+            if not self.in_middle(x, y, margin):
                 break
             x, y = self.r(0, self.w), self.r(0, self.h)
         return x, y

@@ -1,7 +1,7 @@
-"""Title card motifs for the night-sky themes: fantasy, cyberpunk, horror, scifi, mystery, fairytale.
+"""Picture motifs for the night-sky themes: fantasy, cyberpunk, horror, scifi, mystery, fairytale.
 
-Each motif draws a few large, quiet shapes at the edges of the card and leaves the middle,
-where the title goes, mostly to the background. Sizes are in units of `scene.u` (one pixel on
+Each motif draws a few large, quiet shapes at the edges of the picture and leaves the middle
+mostly to the sky; `scene.left` says which way it faces. Sizes are in units of `scene.u` (one pixel on
 a 1280x720 card) so the picture scales with the card; positions follow the card's shape.
 """
 
@@ -27,7 +27,7 @@ def starfield(s: Scene, count: int, colours: tuple[RGB, ...], biggest: float = 2
     n = round(count * min(2.5, max(0.3, s.w * s.h / 921600)))
     for i in range(n):
         x, y = s.r(0, s.w), s.h * s.r(0, 1) ** 1.6
-        r = s.u * s.r(0.5, biggest) * (0.6 if s.in_text_zone(x, y) else 1.0)
+        r = s.u * s.r(0.5, biggest) * (0.6 if s.in_middle(x, y) else 1.0)
         colour = colours[i % len(colours)]
         s.circle(x, y, max(r, 0.6), alpha(colour, s.r(0.25, 0.85)))
     for _ in range(twinkles):
@@ -58,7 +58,7 @@ def _towers(s: Scene, cx: float, base: float, k: float, colour: RGB, window: RGB
 
 def fantasy(s: Scene) -> None:
     """Stars, a glowing crescent moon and a castle on a hill."""
-    left = s.rng.random() < 0.5
+    left = s.left
     mx, my, r = s.w * (0.14 if left else 0.86), s.h * 0.2, 48 * s.u
     s.glow(s.w / 2, s.h * 1.05, s.w * 0.7, s.h * 0.45, s.acc2, 0.45)
     s.glow(mx, my, r * 5, r * 5, s.acc, 0.35)
@@ -75,10 +75,17 @@ def fantasy(s: Scene) -> None:
 
 
 def cyberpunk(s: Scene) -> None:
-    """A neon perspective grid under a glowing horizon, a skyline and circuit traces."""
+    """A neon perspective grid under a glowing horizon, a striped sun setting behind a skyline, circuit traces."""
     hz = s.h * (0.7 if s.landscape else 0.74)
     s.glow(s.w / 2, hz, s.w * 0.75, s.h * 0.16, s.acc, 0.7)
     s.glow(s.w / 2, hz - s.h * 0.1, s.w * 0.5, s.h * 0.3, s.acc2, 0.18)
+    sx, sr = s.w * (0.3 if s.left else 0.7), 110 * s.u * (1.0 if s.landscape else 1.2)
+    s.glow(sx, hz - sr * 0.4, sr * 2.4, sr * 1.8, s.acc2, 0.35)
+    s.circle(sx, hz, sr, alpha(mix(s.acc2, s.acc, 0.35), 0.9))
+    for i in range(6):  # the synthwave cuts across the sun's lower half
+        y = hz - sr * 0.7 + i * sr * 0.12
+        half = math.sqrt(max(0.0, sr * sr - (hz - y) ** 2)) + 2 * s.u
+        s.rect(sx - half, y, sx + half, y + (2 + i * 1.5) * s.u, alpha(mix(s.bg, BLACK, 0.2), 0.9))
     x = -20.0
     while x < s.w + 20:  # skyline
         bw = s.u * s.r(26, 70)
@@ -140,7 +147,7 @@ def _branch(s: Scene, x: float, y: float, angle: float, length: float, width: fl
 
 def horror(s: Scene) -> None:
     """A pale full moon, a bare tree reaching in from the side, red gloom and low fog."""
-    left = s.rng.random() < 0.5
+    left = s.left
     moon = mix(s.acc2, WHITE, 0.25)
     mx, my, r = s.w * (0.78 if left else 0.22), s.h * (0.2 if s.landscape else 0.16), 62 * s.u
     s.glow(s.w / 2, s.h * 1.1, s.w * 0.8, s.h * 0.5, s.acc, 0.55)
@@ -181,7 +188,7 @@ def _ring(s: Scene, cx: float, cy: float, rx: float, ry: float, tilt: float, fro
 
 def scifi(s: Scene) -> None:
     """A deep starfield, a soft nebula and a ringed planet with a small moon."""
-    left = s.rng.random() < 0.5
+    left = s.left
     s.glow(s.w * (0.3 if left else 0.7), s.h * 0.75, s.w * 0.6, s.h * 0.45, s.acc, 0.32)
     s.glow(s.w * (0.12 if left else 0.88), s.h * 0.9, s.w * 0.3, s.h * 0.3, s.acc2, 0.14)
     starfield(s, 170, (WHITE, mix(s.acc2, WHITE, 0.5), mix(s.acc, WHITE, 0.5)), 1.9, 5)
@@ -213,7 +220,7 @@ def scifi(s: Scene) -> None:
 
 def mystery(s: Scene) -> None:
     """A street lamp's warm pool of light, a magnifying glass and faint question marks."""
-    left = s.rng.random() < 0.5
+    left = s.left
     k = s.u * (1.0 if s.landscape else 1.2)
     lx = s.w * (0.075 if left else 0.925)
     top = s.h - (360 if s.landscape else 430) * k
@@ -244,7 +251,7 @@ def mystery(s: Scene) -> None:
 
 def fairytale(s: Scene) -> None:
     """Rolling hills, a slender tower with a lit window and a trail of sparkles."""
-    left = s.rng.random() < 0.5
+    left = s.left
     k = s.u * (1.0 if s.landscape else 1.2)
     s.glow(s.w * (0.2 if left else 0.8), s.h * 0.25, s.w * 0.45, s.h * 0.4, s.acc, 0.22)
     s.glow(s.w * (0.8 if left else 0.2), s.h * 0.85, s.w * 0.45, s.h * 0.35, s.acc2, 0.2)
@@ -276,7 +283,7 @@ def fairytale(s: Scene) -> None:
     s.ellipse(tx, base + 40 * k, 14 * k, 24 * k, alpha(mix(s.bg, BLACK, 0.7), 1))
     for _ in range(10):  # sparkles drifting around the tower
         x, y = tx + s.r(-150, 150) * k, base - s.r(120, 460) * k
-        if not s.in_text_zone(x, y, 1.05):
+        if not s.in_middle(x, y, 1.05):
             s.sparkle(x, y, s.u * s.r(4, 11), alpha(s.rng.choice((WHITE, s.acc, s.acc2)), 0.85))
     for _ in range(16):
         x, y = s.scatter(1.1)

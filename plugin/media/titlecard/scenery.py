@@ -1,4 +1,4 @@
-"""Title card motifs for the daylight and graphic themes, plus the generic one for anything else.
+"""Picture motifs for the daylight and graphic themes, plus the generic one for anything else.
 
 Adventure, romance, superhero, postapocalyptic, comedy and western; `generic` is a quiet art-deco
 frame with soft light, used for custom themes and any theme id without a motif of its own.
@@ -40,7 +40,7 @@ def _compass(s: Scene, cx: float, cy: float, r: float, colour: RGB) -> None:
 
 def adventure(s: Scene) -> None:
     """Layered mountain ranges under a low sun, birds and a compass rose."""
-    left = s.rng.random() < 0.5
+    left = s.left
     k = s.u * (1.0 if s.landscape else 1.2)
     s.glow(s.w * (0.68 if left else 0.32), s.h * 0.72, s.w * 0.55, s.h * 0.4, s.acc2, 0.4)
     s.glow(s.w * (0.68 if left else 0.32), s.h * 0.7, 90 * k, 90 * k, s.acc, 0.5)
@@ -67,8 +67,9 @@ def adventure(s: Scene) -> None:
 
 def romance(s: Scene) -> None:
     """Soft bokeh lights and floating hearts around the edges."""
-    s.glow(s.w * 0.15, s.h * 0.2, s.w * 0.45, s.h * 0.5, s.acc, 0.25)
-    s.glow(s.w * 0.85, s.h * 0.85, s.w * 0.45, s.h * 0.5, s.acc2, 0.22)
+    near, far = (0.15, 0.85) if s.left else (0.85, 0.15)
+    s.glow(s.w * near, s.h * 0.2, s.w * 0.45, s.h * 0.5, s.acc, 0.25)
+    s.glow(s.w * far, s.h * 0.85, s.w * 0.45, s.h * 0.5, s.acc2, 0.22)
     for _ in range(30):
         x, y = s.scatter(0.9)
         r = s.u * s.r(10, 48)
@@ -87,7 +88,7 @@ def romance(s: Scene) -> None:
 
 
 def superhero(s: Scene) -> None:
-    """A comic-book burst of rays behind the title and halftone dots in two corners."""
+    """A comic-book burst of rays from the middle and halftone dots in two corners."""
     cx, cy = s.w / 2, s.h * 0.48
     reach = math.hypot(s.w, s.h)
     rays = 28
@@ -97,7 +98,7 @@ def superhero(s: Scene) -> None:
                    (cx + reach * math.cos(a1), cy + reach * math.sin(a1))], alpha(s.acc, 0.12))  # fmt: skip
     s.glow(cx, cy, s.w * 0.45, s.h * 0.45, s.acc2, 0.16)
     step = 16 * s.u
-    corners = ((0.0, 0.0, s.acc2), (float(s.w), float(s.h), s.acc)) if s.rng.random() < 0.5 else (
+    corners = ((0.0, 0.0, s.acc2), (float(s.w), float(s.h), s.acc)) if s.left else (
         (float(s.w), 0.0, s.acc2), (0.0, float(s.h), s.acc))  # fmt: skip
     reach_dots = min(s.w, s.h) * 0.55
     for ox, oy, colour in corners:
@@ -119,7 +120,7 @@ def superhero(s: Scene) -> None:
 
 def postapocalyptic(s: Scene) -> None:
     """A hazy sun over a broken skyline, a few stubborn green shoots and drifting dust."""
-    sx, sy = s.w * (0.7 if s.rng.random() < 0.5 else 0.3), s.h * 0.3
+    sx, sy = s.w * (0.7 if s.left else 0.3), s.h * 0.3
     s.glow(sx, sy, s.w * 0.45, s.h * 0.45, s.acc, 0.35)
     s.circle(sx, sy, 56 * s.u, alpha(mix(s.acc, WHITE, 0.2), 0.45))
     _mast(s, s.w * (0.2 if sx > s.w / 2 else 0.8), s.h - 70 * s.u)
@@ -186,6 +187,7 @@ def comedy(s: Scene) -> None:
     mint = mix(s.acc2, (80, 220, 160), 0.6)
     blobs = ((0.0, 0.0, s.acc), (1.0, 1.0, s.acc2), (1.0, 0.0, pink), (0.0, 1.0, mint))
     for fx, fy, colour in blobs:
+        fx = fx if s.left else 1 - fx
         r = min(s.w, s.h) * s.r(0.22, 0.3)
         s.glow(s.w * fx, s.h * fy, r * 1.9, r * 1.9, colour, 0.22)
         s.polygon(blob_points(s.w * fx, s.h * fy, r, s.rng, 0.25), alpha(colour, 0.5))
@@ -226,7 +228,7 @@ def _cactus(s: Scene, x: float, base: float, k: float, colour: RGB) -> None:
 
 def western(s: Scene) -> None:
     """A huge low desert sun, flat-topped mesas on the horizon and a saguaro cactus."""
-    left = s.rng.random() < 0.5
+    left = s.left
     k = s.u * (1.0 if s.landscape else 1.2)
     hz = s.h * (0.76 if s.landscape else 0.78)
     sx, sr = s.w * (0.72 if left else 0.28), 120 * k
@@ -262,12 +264,13 @@ def western(s: Scene) -> None:
 
 def generic(s: Scene) -> None:
     """An elegant default: soft light from two corners, a thin deco frame and a few sparkles."""
-    s.glow(s.w * 0.1, s.h * 0.1, s.w * 0.55, s.h * 0.6, s.acc, 0.25)
-    s.glow(s.w * 0.9, s.h * 0.9, s.w * 0.55, s.h * 0.6, s.acc2, 0.22)
-    for i in range(3):  # diagonal beams of light
-        x = s.w * (0.15 + i * 0.12)
-        s.polygon([(x, -5), (x + s.w * 0.06, -5), (x + s.w * 0.3, s.h + 5), (x + s.w * 0.22, s.h + 5)],
-                  alpha(WHITE, 0.025))  # fmt: skip
+    near, far = (0.1, 0.9) if s.left else (0.9, 0.1)
+    s.glow(s.w * near, s.h * 0.1, s.w * 0.55, s.h * 0.6, s.acc, 0.25)
+    s.glow(s.w * far, s.h * 0.9, s.w * 0.55, s.h * 0.6, s.acc2, 0.22)
+    for i in range(3):  # diagonal beams of light from the lit corner
+        x, side = s.w * ((0.15 + i * 0.12) if s.left else (0.85 - i * 0.12)), 1 if s.left else -1
+        s.polygon([(x, -5), (x + side * s.w * 0.06, -5), (x + side * s.w * 0.3, s.h + 5),
+                   (x + side * s.w * 0.22, s.h + 5)], alpha(WHITE, 0.025))  # fmt: skip
     m = 26 * s.u
     frame = alpha(s.acc, 0.45)
     width = max(1.0, 1.5 * s.u)
