@@ -13,7 +13,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.process import TOKEN, ServerProcess
 
-QUIET: dict[str, Any] = {"chat": {"source": "none"}, "voting": {"duration_s": 3600}, "llm": {"offline_words_per_s": 0},
+QUIET: dict[str, Any] = {"chat": {"source": "none"}, "voting": {"duration_s": 3600, "opens": "with_chapter"},
+                         "show": {"result_hold_s": 0, "final_hold_s": 0}, "llm": {"offline_words_per_s": 0},
                          "story": {"prefetch": "off"}, "tts": {"provider": "off"}, "images": {"provider": "off"}}
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 API = "/api/interactive-story"

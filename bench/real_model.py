@@ -66,7 +66,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = {"llm": {"base_url": args.base_url, "api_key": "sk-local", "model": args.model,
                         "timeout_s": args.llm_timeout},
                 "story": {"max_chapters": args.chapters, "num_choices": args.choices, "prefetch": "off"},
-                "voting": {"duration_s": args.vote_s}, "chat": {"source": "none"},
+                "voting": {"duration_s": args.vote_s, "opens": "with_chapter"},
+                "show": {"result_hold_s": 0, "final_hold_s": 0}, "chat": {"source": "none"},
                 "tts": {"provider": "off"}, "images": {"provider": "off"}}
     server = ServerProcess(folder / "data", settings)
     await server.start()

@@ -1,7 +1,8 @@
-"""Transition benchmark: vote close -> next story:chapter-ready, prefetch off vs on.
+"""Transition benchmark: vote close -> next story:chapter-ready, prefetch off vs on; and, in the show's
+own cycle (the result held on screen `show.result_hold_s`), the end of that hold -> the next chapter on screen.
 
 A local OpenAI-compatible server streams at a realistic pace (first token after 0.5 s, 40 tokens/s).
-Prints JSON. Run: python bench/transition.py [--rounds 3]
+Prints JSON. Run: python bench/transition.py [--rounds 3] [--hold 6]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def realistic(body: dict[str, Any]) -> Reply:
         return Reply(content="TITLE: Bench\nOUTLINE:\n1. A\n2. B\n3. C\n4. D", **pace)
     if "Update the story memory" in prompt:
         return Reply(content='{"summary": "Something happened.", "characters": [{"name": "Ada"}]}', **pace)
-    words = " ".join(["Ada walked on through the quiet market at dusk."] * (CHAPTER_WORDS // 9))
+    words = " ".join(f"Ada walked past stall {i} of the quiet market at dusk." for i in range(CHAPTER_WORDS // 10))
     return Reply(content=f"TITLE: Onward\nSTORY:\n{words}\nCHOICES:\nA) Left\nB) Right\nC) Wait", **pace)
 
 
@@ -66,14 +67,53 @@ async def measure(prefetch: str, rounds: int) -> list[float]:
     return times
 
 
+async def measure_hold(prefetch: str, rounds: int, hold_s: float) -> list[float]:
+    """Seconds from the end of the result hold (by the server's clock) to the next chapter on screen
+    (negative: the chapter was ready before the hold ended and appeared exactly at its end)."""
+    gaps = []
+    async with FakeOpenAI(api_key=None, default_reply=realistic) as fake:
+        with tempfile.TemporaryDirectory() as folder:
+            server = await start_server(make_settings(Path(folder), **{
+                "llm.base_url": fake.base_url, "llm.model": "fake-model", "story.prefetch": prefetch,
+                "story.max_chapters": rounds + 2, "story.chapter_words": CHAPTER_WORDS, "voting.duration_s": 600,
+                "show.result_hold_s": hold_s, "tts.provider": "off", "images.provider": "off",
+                "llm.offline_words_per_s": 0}), SystemClock())
+            try:
+                async with watching(server.url) as seen, \
+                        watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
+                    await server.call("POST", f"{API}/start", {"theme": "mystery"})
+                    for number in range(1, rounds + 1):
+                        await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
+                                            timeout=120)
+                        await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
+                        if prefetch != "off":  # a real vote lasts long enough for the leader's chapter
+                            await admin_seen.wait_for("story:branch-ready", lambda b, n=number:
+                                                      b["chapterNumber"] == n + 1 and b["choiceIndex"] == 1,
+                                                      timeout=120)
+                        await server.call("POST", f"{API}/vote/close", {})
+                        held = await seen.wait_for("story:beat", lambda b, n=number: b["beat"] == "result"
+                                                   and b["chapterNumber"] == n, timeout=120)
+                        await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
+                                            timeout=120)
+                        gaps.append(time.time() - held["endsAt"] / 1000)
+            finally:
+                await server.stop()
+    return gaps
+
+
 async def main() -> None:
     """Both modes, then the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--hold", type=float, default=6.0)
     args = parser.parse_args()
     off = await measure("off", args.rounds)
     on = await measure("leader", args.rounds)
-    report({"benchmark": "transition", "model_pace": {"first_token_s": FIRST_TOKEN_S, "tokens_per_s": TOKENS_PER_S},
+    held_off = await measure_hold("off", args.rounds, args.hold)
+    held_on = await measure_hold("leader", args.rounds, args.hold)
+    report({"after_result_hold": {"hold_s": args.hold, "prefetch_off_hold_end_to_chapter": summary_ms(held_off),
+                                  "prefetch_leader_hold_end_to_chapter": summary_ms(held_on)},
+            "benchmark": "transition", "model_pace": {"first_token_s": FIRST_TOKEN_S, "tokens_per_s": TOKENS_PER_S},
             "rounds": args.rounds, "prefetch_off": summary_ms(off), "prefetch_leader": summary_ms(on),
             "speedup": round(sorted(off)[len(off) // 2] / max(1e-6, sorted(on)[len(on) // 2]), 1),
             "goal_prefetch_under_s": 0.3})

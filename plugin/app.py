@@ -37,6 +37,7 @@ from plugin.show.coordinator import Coordinator
 from plugin.show.media import MediaDirector, MediaUrls
 from plugin.show.parts import ShowParts
 from plugin.show.prefetch import BranchPrefetcher
+from plugin.show.timeline import ShowTimeline
 from plugin.show.tools import EditorTools
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
@@ -153,12 +154,13 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     configure_engine(config.settings)
     config.on_change(configure_engine)
     keeper = MemoryKeeper(engine, app[keys.STORIES], emit)
+    timeline = ShowTimeline(clock, emit, app[keys.STORIES], lambda: config.settings)
     media = MediaDirector(
         images=app[keys.IMAGES], speech=app[keys.SPEECH], engine=engine, stories=app[keys.STORIES], keeper=keeper,
         prompts=app[keys.PROMPTS], vote_calls=load_yaml_file(SETTINGS_DIR / "vote_call.yaml")[0],
         emit=emit, clock=clock, urls=MediaUrls(
             image=lambda name: str(app.router["image"].url_for(filename=name)),
-            audio=lambda name: str(app.router["audio"].url_for(filename=name))),
+            audio=lambda name: str(app.router["audio"].url_for(filename=name))), timeline=timeline,
     )
     prefetcher = BranchPrefetcher(
         engine, keeper, app[keys.EDITS],
@@ -167,7 +169,7 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     coordinator = Coordinator(ShowParts(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
         keeper=keeper, desk=desk, voter=voter, prefetcher=prefetcher, llm=app[keys.LLM], emit=emit, clock=clock,
-        media=media))
+        timeline=timeline, media=media))
     coordinator.extra_state["media"] = media.status
     coordinator.extra_state["narration"] = media.narration_state
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)

@@ -21,9 +21,14 @@ Times are epoch milliseconds on the server's clock: compute `offset = serverTime
 `story:state` or `story:voting-started` arrives, then `remaining = endsAt - (Date.now() + offset)`.
 
 Narration: `story:narration` lines come one per sentence (or dialogue part), in order of `index` within
-a chapter, then one `kind: "vote-call"`; play them one after another (`durationMs` each; `audioUrl` null
-means "show the line for that long, silently"). `story:state.narration.lines` repeats the current
-chapter's lines with their `sentAt`, so a page that reloads takes up the reading where it was.
+a chapter, then one `kind: "vote-call"`; each is heard at its `startsAt` (server ms) for `durationMs`
+(`audioUrl` null means "show the line for that long, silently"); lines already over are skipped and a
+line already begun starts part-way. `story:state.narration.lines` repeats the current chapter's lines, so
+a page that reloads takes up the reading where it was.
+
+Beats: `story:beat` says what the show is doing (`writing`, `narrating`, `voting`, `result`, `waiting`,
+`finale`, `ended`, `error`) from `startedAt` until `endsAt` (null: open-ended) and what comes `then`;
+`story:state.beat` repeats it. Pages show it; only the server moves the show on.
 
 Admin -> server: `story:force-vote-end` (ack `{ok}`), `story:regenerate-image` `{prompt?, chapterNumber?}`
 (ack `{ok, chapterNumber, pending}`).

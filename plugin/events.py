@@ -101,6 +101,7 @@ class State(Event):
     recap: dict[str, Any] | None  # the story:ended recap
     generating: bool  # a model is writing (outline, chapter or final chapter)
     llm: dict[str, Any]  # the writer's name and health (no URL)
+    beat: dict[str, Any] | None = None  # the show's beat now (the story:beat payload)
     extras: dict[str, Any] = field(default_factory=dict, metadata=SPREAD)  # prefetch, media, narration, chat
 
     def public(self) -> dict[str, Any]:
@@ -264,7 +265,22 @@ class Narration(Event):
     speaker: str | None  # the character speaking, when the story makes it clear
     kind: str  # chapter | vote-call
     volume: float
-    sent_at: int  # epoch ms: a page that reloads takes up the reading where it was
+    sent_at: int  # epoch ms when the server sent it
+    starts_at: int  # epoch ms when the server's timeline has it heard: a late or reloaded page catches up to it
+
+
+@dataclass(frozen=True, slots=True)
+class Beat(Event):
+    """The show moved to another beat: writing -> narrating -> voting -> result -> (next chapter) ... finale.
+    `endsAt` (epoch ms on the server's clock, null when it waits on someone) is when the next beat starts; while
+    narrating it is an estimate until every line is known."""
+
+    name = "story:beat"
+    beat: str  # idle | writing | narrating | voting | result | waiting (manual mode) | finale | ended
+    chapter_number: int
+    started_at: int  # epoch ms
+    ends_at: int | None
+    then: str  # what comes next: vote | result | chapter | end | admin
 
 
 @dataclass(frozen=True, slots=True)

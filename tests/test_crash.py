@@ -15,7 +15,8 @@ from tests.support.process import TOKEN, ServerProcess
 
 API = "/api/interactive-story"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-SETTINGS: dict[str, Any] = {"chat": {"source": "none"}, "voting": {"duration_s": 600},
+SETTINGS: dict[str, Any] = {"chat": {"source": "none"}, "voting": {"duration_s": 600, "opens": "with_chapter"},
+                            "show": {"result_hold_s": 0, "final_hold_s": 0},
                             "llm": {"offline_words_per_s": 0}, "story": {"prefetch": "off"},
                             "tts": {"provider": "off"}, "images": {"provider": "off"}}
 

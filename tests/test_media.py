@@ -38,7 +38,8 @@ async def raw_status(server: Running, path: str) -> str:
 
 
 async def test_offline_title_card_and_offline_voices_with_no_key(serve: StartServer) -> None:
-    server = await serve(ManualClock(), **{"voting.duration_s": 60})
+    # (with_chapter: the vote call is heard after the chapter's minute of lines, so the vote must outlast them)
+    server = await serve(ManualClock(), **{"voting.duration_s": 600})
     async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "western"})
         ready = await seen.wait_for("story:chapter-ready")
@@ -62,13 +63,14 @@ async def test_offline_title_card_and_offline_voices_with_no_key(serve: StartSer
 
 async def test_characters_speak_in_their_own_voice_for_the_whole_story(serve: StartServer) -> None:
     clock = ManualClock()
-    server = await serve(clock, **{"voting.duration_s": 10, "story.max_chapters": 3})
+    # (the vote call is heard after the chapter's lines: a vote long enough to still be open then)
+    server = await serve(clock, **{"voting.duration_s": 600, "story.max_chapters": 3})
     async with watching(server.url) as seen:
         await server.call("POST", f"{API}/start", {"theme": "fantasy"})
         for number in (1, 2):
             await seen.wait_for("story:narration", lambda n, c=number: n["kind"] == "vote-call"
                                 and n["chapterNumber"] == c)
-            await advance_when_waiting(clock, 10)
+            await advance_when_waiting(clock, 600)
         await seen.wait_for("story:ended")
         await seen.wait_for("story:narration", lambda n: n["chapterNumber"] == 3 and n["index"] == n["total"] - 1)
         spoken = [n for n in seen.named("story:narration") if n["kind"] == "chapter"]

@@ -25,8 +25,9 @@ def admin_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
         template = info.get("formatter") or info.get("path") or ""
         if not template.startswith(API) or route.method in ("HEAD", "OPTIONS") or (route.method, template) in PUBLIC:
             continue
-        found.append((route.method, re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: "premise" if m.group(1) == "step"
-                                           else "1", template)))
+        found.append((route.method, re.sub(r"\{(\w+)(?::[^}]*)?\}",
+                                           lambda m: {"step": "premise", "action": "open"}.get(m.group(1), "1"),
+                                           template)))
     return sorted(set(found))
 
 

@@ -12,6 +12,8 @@ import { render } from "./liveview.js";
 const list = $("live-choices"), totals = $("live-totals"), lastResult = $("last-result");
 const recent = $("recent-votes"), ack = $("force-end-ack"), ballots = $("ballots-saved");
 const nextBtn = $("next-button"), forceBtn = $("force-end-button"), endBtn = $("end-button");
+const openBtn = $("open-vote-button"), extendBtn = $("extend-button");
+const SKIPPABLE = new Set(["narrating", "result", "finale"]);  // beats "Next chapter" cuts short
 const confirmBox = $("end-confirm");
 let signature = "";
 let rows = [];
@@ -192,8 +194,15 @@ function renderRecent(items) {
 function renderButtons(m) {
   const known = m.known;
   const running = isRunning();
-  nextBtn.disabled = pending || (known && !["voting", "waiting", "error"].includes(m.state));
-  nextBtn.textContent = m.state === "voting" ? "Close vote & continue" : m.state === "error" ? "Retry now" : "Next chapter";
+  const beat = m.beat ? m.beat.beat : "";
+  nextBtn.disabled = pending || (known && !["voting", "waiting", "error"].includes(m.state) && !SKIPPABLE.has(beat));
+  nextBtn.textContent = m.state === "voting" ? "Close vote & continue" : m.state === "error" ? "Retry now"
+    : beat === "finale" || beat === "narrating" ? "Skip to the end" : "Next chapter";
+  const reading = beat === "narrating" && m.beat.then === "vote";
+  openBtn.hidden = !reading;
+  openBtn.disabled = pending || !reading;
+  nextBtn.hidden = reading;
+  extendBtn.disabled = pending || (known && m.state !== "voting");
   forceBtn.disabled = pending || (known && m.state !== "voting");
   endBtn.disabled = pending || (known && !running);
   if (known && !running) hideConfirm();
@@ -219,6 +228,11 @@ function hideConfirm() {
 
 nextBtn.addEventListener("click", guard(() =>
   command(nextBtn, "next-chapter", {}, "Next chapter", "Moving on to the next chapter"), "next"));
+
+openBtn.addEventListener("click", guard(() =>
+  command(openBtn, "vote/open", {}, "Open vote", "The vote is open"), "open-vote"));
+extendBtn.addEventListener("click", guard(() =>
+  command(extendBtn, "vote/extend", { seconds: 30 }, "Extend vote", "30 more seconds to vote"), "extend"));
 
 endBtn.addEventListener("click", () => {
   confirmBox.hidden = !confirmBox.hidden;

@@ -25,6 +25,7 @@ on("story:state", (p) => {
   m.error = p.error || null;
   m.recap = p.recap || null;
   m.generating = Boolean(p.generating);
+  m.beat = p.beat || null;
   if (!GENERATING.has(m.state)) m.gen = null;
   if (p.llm) m.llm = { ...(m.llm || {}), ...p.llm };
   if ("prefetch" in p) setPrefetch(p.prefetch);
@@ -125,6 +126,12 @@ on("story:ended", (p) => {
   m.gen = null;
   m.generating = false;
   m.voting = null;
+  render();
+});
+on("story:beat", (p) => {
+  m.beat = p;
+  // story:state right after a chapter still says it is being written (the beat moves on a moment later)
+  if (p.beat !== "writing" && p.beat !== "idle") m.generating = false;
   render();
 });
 on("story:error", (p) => {

@@ -13,12 +13,17 @@ export const live = {
   prefetchMode: "",  // story.prefetch as last loaded ("off": nothing to ask the server about)
   ballots: null,     // {roundId, chapterNumber, saved, partial}: ballots journaled in this round (seen by this page)
   voteOpenSeen: 0,   // the chapter whose vote this page saw open (its ballots-saved count is then complete)
+  beat: null,        // the show's beat (story:beat): {beat, chapterNumber, startedAt, endsAt, then}
+  heardLine: null,   // the narrated line heard now by the server's timeline: {chapterNumber, index, total}
 };
 
 /** The server's clock (ms), from the offset story:state and story:voting-started carry. */
 export const serverNow = () => Date.now() + live.offset;
 export const remainingMs = () => (live.voting ? Math.max(0, live.voting.endsAt - serverNow()) : 0);
 export const isRunning = () => RUNNING.has(live.state);
+/** Milliseconds left in the current beat by the server's clock, or null when it has no set end. */
+export const beatLeftMs = () => (live.beat && typeof live.beat.endsAt === "number"
+  ? Math.max(0, live.beat.endsAt - serverNow()) : null);
 
 /** Keep the latest tally (it stays on screen after the vote closes). */
 export function keepCounts(v) {

@@ -3,7 +3,7 @@
 // the other panels with live:changed.
 import { $, el, fill, fmt } from "./dom.js";
 import { bus } from "./bus.js";
-import { live as m, remainingMs, isRunning } from "./livemodel.js";
+import { live as m, remainingMs, isRunning, beatLeftMs } from "./livemodel.js";
 import { themeName } from "./themes.js";
 
 const stateLine = $("live-state"), headerState = $("header-state");
@@ -26,7 +26,25 @@ function writingNumber() {
   return m.chapter.streaming ? m.chapter.number : m.chapter.number + 1;
 }
 
+/** The show's beat in words ("Narrating 3/9 — vote opens in ~24 s"), or "" when the state says it all. */
+function beatWords() {
+  const b = m.beat, left = beatLeftMs();
+  if (!b || m.state === "error" || m.state === "ended") return "";
+  const secs = left === null ? "" : fmt.secs(left / 1000);
+  if (b.beat === "narrating") {
+    const h = m.heardLine && m.heardLine.chapterNumber === b.chapterNumber ? m.heardLine : null;
+    const where = h && h.total ? ` ${h.index + 1}/${h.total}` : "";
+    const next = b.then === "vote" ? "vote opens" : "The End";
+    return `Narrating${where}${secs ? ` — ${next} in ~${secs}` : ""}`;
+  }
+  if (b.beat === "result") return `Result — next chapter${secs ? ` in ${secs}` : " next"}`;
+  if (b.beat === "finale") return `The final chapter — The End${secs ? ` in ${secs}` : ""}`;
+  return "";
+}
+
 function stateWords() {
+  const beat = beatWords();
+  if (beat) return beat;
   switch (m.state) {
     case "idle": return "No story running";
     case "outlining": return "Planning the story…";
@@ -50,6 +68,8 @@ function retryWords() {
 }
 
 // Rendering ----------------------------------------------------------------------------
+let shownNumber = null;  // the chapter in the box: another one is read from its start
+
 export function renderText() {
   const c = m.chapter;
   titleNode.textContent = c ? (c.title || (c.streaming ? `Chapter ${c.number}` : "")) : "";
@@ -60,18 +80,30 @@ export function renderText() {
   box.classList.toggle("streaming", Boolean(c && c.streaming));
   box.hidden = !c;
   empty.hidden = Boolean(c) || isRunning();
+  if ((c ? c.number : null) !== shownNumber) {
+    shownNumber = c ? c.number : null;
+    box.scrollTop = 0;
+  }
+}
+
+/** Is the reader at the end of text that already fills the box? Only then does new text pull the view down:
+ *  anywhere else their place is kept, and a chapter that arrives whole (written ahead) shows from its start. */
+function following() {
+  const below = box.scrollHeight - box.clientHeight;
+  return below > 0 && below - box.scrollTop < 40;
 }
 
 export function appendToken(delta) {
-  const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  const follow = following();
   prose.append(document.createTextNode(delta));
-  if (nearBottom) box.scrollTop = box.scrollHeight;
+  if (follow) box.scrollTop = box.scrollHeight;
 }
 
 export function renderStatus() {
   const words = m.known ? stateWords() : "Waiting for the server…";
   stateLine.textContent = words;
   stateLine.dataset.state = m.state;
+  stateLine.dataset.beat = m.beat ? m.beat.beat : "";
   headerState.textContent = words;
   headerState.dataset.state = m.state;
 
@@ -187,7 +219,9 @@ export function render() {
 
 bus.on("socket:disconnected", () => renderStatus());
 
-setInterval(() => { if (m.state === "voting" || m.state === "error" || m.error) renderStatus(); }, 250);
+setInterval(() => {
+  if (m.state === "voting" || m.state === "error" || m.error || beatLeftMs() !== null) renderStatus();
+}, 250);
 
 renderText();
 renderStatus();

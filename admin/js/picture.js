@@ -6,7 +6,7 @@ import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { live } from "./livemodel.js";
+import { live, serverNow } from "./livemodel.js";
 
 const figure = $("live-picture"), frame = figure.querySelector(".picture-frame");
 const img = $("live-image"), link = $("live-image-link"), note = $("live-image-note");
@@ -145,33 +145,44 @@ on("media:status", (media) => {
 });
 on("live:changed", render);
 
-// Now narrating: lines arrive as soon as they are synthesised, usually well ahead of the overlay
-// reading them, so they are queued here and shown for their own length, as the overlay plays them.
+// Now narrating: lines arrive as soon as they are synthesised, usually ahead of when they are heard; each
+// carries when the server's timeline has it heard (startsAt), so it is shown then, for its own length.
+// A vote call heard now stops the chapter's lines (the vote opened: the reading stops there).
 const queue = [];
 let lineTimer = null, lineChapter = null;
 function showNext() {
   clearTimeout(lineTimer);
-  const p = queue.shift();
-  if (!p) { lineTimer = null; narrating.dataset.state = "done"; return; }
+  lineTimer = null;
+  const now = serverNow();
+  while (queue.length && typeof queue[0].startsAt === "number" && queue[0].startsAt + (Number(queue[0].durationMs) || 0) < now) {
+    queue.shift();  // over by the server's clock (this page joined late)
+  }
+  const p = queue[0];
+  if (!p) { narrating.dataset.state = "done"; live.heardLine = null; return; }
+  const wait = typeof p.startsAt === "number" ? p.startsAt - now : 0;
+  if (wait > 50) { lineTimer = setTimeout(showNext, wait); return; }
+  queue.shift();
   const who = p.kind === "vote-call" ? "Vote call" : p.speaker || "Narrator";
   const where = typeof p.total === "number" && p.total > 1 ? ` (${(p.index || 0) + 1}/${p.total})` : "";
   fill(narrating, el("span", { class: "muted", text: `Now narrating${where} · ` }),
     el("strong", { text: `${who}: ` }), el("span", { class: "narration-text", text: p.text }));
   narrating.hidden = false;
   narrating.dataset.state = "speaking";
-  lineTimer = setTimeout(showNext, Math.min(60000, Math.max(800, Number(p.durationMs) || 0)) + 250);
+  live.heardLine = p.kind === "chapter" ? { chapterNumber: p.chapterNumber, index: p.index || 0, total: p.total || 0 } : null;
+  const left = typeof p.startsAt === "number" ? p.startsAt + (Number(p.durationMs) || 0) - now : Number(p.durationMs) || 0;
+  lineTimer = setTimeout(showNext, Math.min(60000, Math.max(300, left)));
 }
 on("story:narration", (p) => {
   if (!p || !p.text) return;
   if (p.kind !== "vote-call" && p.chapterNumber !== lineChapter) {  // a new chapter: stop reading the old one
     lineChapter = p.chapterNumber;
     queue.length = 0;
-    clearTimeout(lineTimer);
-    lineTimer = null;
   }
+  if (p.kind === "vote-call" && !(p.startsAt > serverNow() + 500)) queue.length = 0;  // the vote opened now
   queue.push(p);
+  queue.sort((a, b) => (a.startsAt || 0) - (b.startsAt || 0));
   if (queue.length > 200) queue.shift();
-  if (!lineTimer) showNext();
+  if (!lineTimer || queue[0] === p) showNext();
 });
 
 render();

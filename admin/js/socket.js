@@ -11,7 +11,7 @@ const EVENTS = [
   "story:chapter-ready", "story:voting-started", "story:vote-update", "story:voting-ended",
   "story:ended", "story:error", "story:image-updated", "story:chat-status",
   "story:chapter-updated", "story:notes-updated", "story:memory-updated", "story:image-failed",
-  "story:narration", "story:branch-ready", "story:ballots-saved", "story:task-progress",
+  "story:narration", "story:beat", "story:branch-ready", "story:ballots-saved", "story:task-progress",
 ];
 let socket = null;
 let wasConnected = false;

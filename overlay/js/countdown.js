@@ -1,7 +1,9 @@
-// The vote countdown, driven by the server's clock: offset = serverTime - Date.now() (taken from
-// story:state / story:voting-started), remaining = endsAt - (Date.now() + offset). Ticks 4x a second.
+// The vote countdown and the show's beat line, driven by the server's clock: offset = serverTime -
+// Date.now() (taken from story:state / story:voting-started), remaining = endsAt - (Date.now() + offset).
+// Ticks 4x a second.
 
 import { $, setText } from "./dom.js";
+import { beatLeftMs } from "./state.js";
 
 const RING = 276.5; // circumference of the SVG ring (r = 44)
 const URGENT_MS = 10_000;
@@ -13,13 +15,37 @@ export function remainingMs(store, now = Date.now()) {
   return Math.max(0, v.endsAt - (now + store.offset));
 }
 
+/** What the beat line says now: "vote opens in ~24 s", "next chapter in 4 s", or "". */
+export function beatLabel(store, now = Date.now()) {
+  const b = store.beat;
+  const left = beatLeftMs(store, now);
+  if (!b || left === null) return "";
+  const s = Math.max(1, Math.ceil(left / 1000));
+  if (b.beat === "narrating" && b.then === "vote") return `vote opens in ~${s} s`;
+  if (b.beat === "result") return `next chapter in ${s} s`;
+  return "";
+}
+
 export function startCountdown(store) {
   const panel = $("vote-panel");
   const label = $("countdown");
   const ring = $("ring");
+  const beatLine = $("beat-line");
+  const statusLine = $("status-line");
+  const statusText = $("status-text");
+
+  function tickBeat() {
+    const text = beatLabel(store);
+    setText(beatLine, text);
+    beatLine.hidden = !text;
+    statusLine.classList.toggle("blank", !text && !statusText.textContent);
+    const beat = store.beat ? store.beat.beat : "idle";
+    if (document.body.dataset.beat !== beat) document.body.dataset.beat = beat;
+  }
 
   function tick() {
     try {
+      tickBeat();
       const left = remainingMs(store);
       if (left === null) {
         panel.classList.remove("urgent");

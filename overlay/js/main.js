@@ -15,13 +15,13 @@ import { $ } from "./dom.js";
 const EVENTS = [
   "story:generation-started", "story:chapter-token", "story:chapter-reset", "story:chapter-ready",
   "story:voting-started", "story:vote-update", "story:voting-ended", "story:ended", "story:image-updated",
-  "story:image-failed", "story:chapter-updated", "story:narration",
+  "story:image-failed", "story:chapter-updated", "story:narration", "story:beat",
 ];
 
 const cfg = readParams(window.location.search);
 applyParams(cfg);
 
-const store = createStore(cfg.holdMs);
+const store = createStore();
 const debug = { state: store, screen: store.screen, config: cfg, lastState: null };
 window.__overlay = debug;
 
@@ -44,7 +44,7 @@ function onScreen(n) {
 }
 
 const narration = createNarration({ mode: cfg.narration, volume: cfg.volume, voteClosed, onScreen,
-  onChange: () => schedule() });
+  onChange: () => schedule(), serverNow: () => Date.now() + (store.offset || 0) });
 Object.defineProperty(debug, "narration", { enumerable: true, get: () => narration.snapshot() });
 
 const textView = createTextView($("chapter-text"), cfg.mode);
@@ -80,7 +80,6 @@ function afterLayout() {
 
 function render() {
   try {
-    store.narrating = Boolean(store.chapter) && narration.busy(store.chapter.chapterNumber);
     const { screen, recheckInMs } = chooseScreen(store);
     setScreen(store, screen);
     screens.draw(screen);
@@ -117,8 +116,7 @@ function steerNarration(name, payload, applied, sessionBefore) {
     narration.chapterShown(store.chapter.chapterNumber);
     const said = isObj(payload) && isObj(payload.narration) ? payload.narration.lines : null;
     if (Array.isArray(said)) {
-      narration.resume(said.filter((l) => isObj(l) && l.chapterNumber === store.chapter.chapterNumber),
-        Date.now() + (store.offset || 0));
+      narration.resume(said.filter((l) => isObj(l) && l.chapterNumber === store.chapter.chapterNumber));
     }
   } else if (!applied || !isObj(payload)) {
     return;

@@ -2,6 +2,9 @@
 // (chapterNumber, chapter lines before the vote call, index). A line that arrives early waits for
 // the ones before it; a line whose audio cannot play (no URL, autoplay blocked, 404, decode error,
 // or ?narration=off) is "paced": it stays current for its durationMs, so the text keeps in step.
+// The server's timeline is the truth: every line says when it is heard (startsAt, server ms). A line
+// already over by then is skipped, a late one starts part-way in, and a vote call meant for now
+// stops whatever of the chapter is still playing (the vote is open: the call must be heard now).
 // Audio only ever comes from this server (same origin, /api/interactive-story/audio/...).
 
 const AUDIO_PATH = "/api/interactive-story/audio/";
@@ -12,6 +15,7 @@ const FADE_MS = 300;
 const PLAYED_KEEP = 300;
 const KINDS = { chapter: 0, "vote-call": 1 };
 
+const LATE_MS = 500; // a line this late by the server's clock starts part-way in
 const int = (v) => (Number.isFinite(Number(v)) ? Math.max(0, Math.round(Number(v))) : 0);
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
@@ -43,6 +47,7 @@ export function lineFrom(e) {
     speaker: typeof e.speaker === "string" && e.speaker.trim() ? e.speaker.trim() : null,
     kind,
     volume: Number.isFinite(volume) ? clamp(volume, 0, 1) : 1,
+    startsAt: Number.isFinite(Number(e.startsAt)) && e.startsAt !== null ? Number(e.startsAt) : null,
   };
 }
 
@@ -55,9 +60,10 @@ const sameSlot = (a, b) => a.chapterNumber === b.chapterNumber && a.kind === b.k
  * onScreen(n): true while the story panel shows chapter n (its lines wait until then, so the voice never
  *   reads a chapter that is not on screen yet, e.g. during the winner's hold); call poke() when it changes.
  * onChange(): called whenever what is being narrated changes.
+ * serverNow(): the server's clock in ms (lines are placed on it).
  */
 export function createNarration({ mode = "on", volume = 1, voteClosed = () => false, onScreen = () => true,
-  onChange = () => {} } = {}) {
+  onChange = () => {}, serverNow = () => Date.now() } = {}) {
   const enabled = mode !== "text";
   let queue = []; // waiting lines, sorted
   let playing = null; // {line, token, audio: HTMLAudioElement|null, heard, timer, watchdog, startedAt}
@@ -68,7 +74,6 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
   let waitTimer = null;
   let waitingFor = null; // "n:kind:index" of the head that waits for its predecessors
   let waitingSince = 0;
-  let lastActivity = 0; // when a line last arrived or ended
   let received = 0; // story:narration events taken (for debugging)
   let blocked = false; // the browser refused to autoplay: pace until someone interacts with the page
   const called = new Set(); // chapters whose vote call has been taken (a resumed state must not repeat it)
@@ -138,7 +143,6 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       }
     }
     playing = null;
-    lastActivity = performance.now();
     played.push({ chapterNumber: p.line.chapterNumber, index: p.line.index, kind: p.line.kind, audio: Boolean(heard) });
     if (played.length > PLAYED_KEEP) played.splice(0, played.length - PLAYED_KEEP);
     pump();
@@ -162,8 +166,15 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
     p.timer = setTimeout(() => finish(p, false), left);
   }
 
+  /** How late a line is by the server's clock (ms; 0 when on time or not placed). */
+  function lateness(line) {
+    return line.startsAt === null ? 0 : Math.max(0, serverNow() - line.startsAt);
+  }
+
   function start(line) {
-    const p = { line, token: ++token, audio: null, heard: false, paced: false, timer: 0, watchdog: 0, startedAt: performance.now() };
+    const late = lateness(line) > LATE_MS ? lateness(line) : 0;
+    const p = { line, token: ++token, audio: null, heard: false, paced: false, timer: 0, watchdog: 0,
+      startedAt: performance.now() - late };
     playing = p;
     if (line.kind === "chapter") {
       const c = info(line.chapterNumber);
@@ -183,6 +194,7 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       audio.onplaying = () => { p.heard = true; };
       audio.onended = () => finish(p, p.heard);
       audio.onerror = () => pace(p);
+      if (late) audio.addEventListener("loadedmetadata", () => { audio.currentTime = late / 1000; }, { once: true });
       audio.src = line.audioUrl;
       p.audio = audio;
       // never stuck: if "ended" never comes (a stalled download), move on anyway
@@ -229,12 +241,13 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       const c = info(head.chapterNumber);
       if (head.kind === "chapter") {
         if (c.next === undefined) c.next = head.index; // joined mid-chapter (a reload): start here
-        if (head.index < c.next) {
-          queue.shift(); // already played (a repeat)
+        if (head.index < c.next || lateness(head) >= head.durationMs) {
+          queue.shift(); // already played (a repeat), or over by the server's clock
+          c.next = Math.max(c.next, head.index + 1);
           continue;
         }
         if (head.index > c.next && !wait(head)) return; // an earlier line is still to come
-      } else if (c.next !== undefined && (c.total === null || c.next < c.total) && !wait(head)) {
+      } else if (!c.cut && c.next !== undefined && (c.total === null || c.next < c.total) && !wait(head)) {
         return; // the chapter's lines come first (seen from its start, they are still to come)
       }
       if (!onScreen(head.chapterNumber)) return; // poke() starts it once the chapter shows
@@ -272,8 +285,14 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
     if (line.kind === "vote-call") {
       if (called.has(line.chapterNumber)) return false;
       called.add(line.chapterNumber);
+      if (line.startsAt === null || line.startsAt <= serverNow() + LATE_MS) {
+        // the vote is open now: the rest of the chapter is not read (the server has stopped reading it)
+        const c = info(line.chapterNumber);
+        c.cut = true;
+        if (c.total !== null) c.next = c.total;
+        drop((l) => !(l.kind === "chapter" && l.chapterNumber === line.chapterNumber));
+      }
     }
-    lastActivity = performance.now();
     queue = queue.filter((q) => !sameSlot(q, line));
     queue.push(line);
     queue.sort(order);
@@ -317,20 +336,15 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
 
     /**
      * story:state's lines for the chapter on screen (a reload or a reconnect): take up the reading where
-     * a listener would be now. Lines play one after another from when the server sent them, so the
-     * first line not yet over at serverNow (server ms) is where the voice picks up.
+     * a listener would be now, by the server's timeline (each line's startsAt).
      */
-    resume(lines, serverNow) {
+    resume(lines) {
       if (!enabled || !Array.isArray(lines)) return;
-      const valid = lines.map((raw) => [lineFrom(raw), Number(raw && raw.sentAt)]).filter(([l]) => l)
-        .sort(([a], [b]) => order(a, b));
-      let free = -Infinity;
-      const from = valid.findIndex(([l, sentAt]) => {
-        free = Math.max(free, Number.isFinite(sentAt) ? sentAt : serverNow) + l.durationMs;
-        return free > serverNow;
-      });
+      const now = serverNow();
+      const valid = lines.map(lineFrom).filter((l) => l).sort(order);
+      const from = valid.findIndex((l) => l.startsAt === null || l.startsAt + l.durationMs > now);
       if (from < 0) return;
-      for (const [l] of valid.slice(from)) take(l);
+      for (const l of valid.slice(from)) take(l);
     },
 
     /** The vote on chapter n closed: its vote call is no longer wanted. */
@@ -369,16 +383,6 @@ export function createNarration({ mode = "on", volume = 1, voteClosed = () => fa
       if (!c || !c.last) return null;
       const done = c.total !== null && c.next !== undefined && c.next >= c.total;
       return { text: c.last.text, speaker: c.last.speaker, index: c.last.index, active: !done, speaking: false };
-    },
-
-    /** Is chapter n still being read (a line plays or waits, or the next one is due)? */
-    busy(n) {
-      if (!enabled) return false;
-      if (playing && playing.line.kind === "chapter" && playing.line.chapterNumber === n) return true;
-      if (queue.some((l) => l.kind === "chapter" && l.chapterNumber === n)) return true;
-      const c = chapters.get(n);
-      return Boolean(c && c.total !== null && c.next !== undefined && c.next < c.total
-        && performance.now() - lastActivity < 2 * STALL_MS);
     },
 
     /** For tests and debugging: window.__overlay.narration. */

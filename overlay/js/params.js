@@ -55,7 +55,6 @@ export function readParams(search) {
   }
   const layout = pick(q.get("layout"), LAYOUTS) || "landscape";
   const voting = layout === "portrait" ? "bottom" : pick(q.get("voting"), VOTING) || "side";
-  const hold = number(q.get("hold"), 0, 60);
   return {
     layout,
     voting,
@@ -66,7 +65,6 @@ export function readParams(search) {
     panel: safeColor(q.get("panel")),
     position: pick(q.get("position"), POSITIONS) || "bottom",
     mode: pick(q.get("mode"), MODES) || "full",
-    holdMs: (hold ?? 6) * 1000,
     narration: pick(q.get("narration"), NARRATION) || "on",
     volume: number(q.get("volume"), 0, 1) ?? 1,
     width: layout === "portrait" ? 1080 : 1920,

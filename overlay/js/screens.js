@@ -174,7 +174,7 @@ export function createScreens({ store, textView, votes, theme, narration = null 
       bits.push(ch.isFinal ? "final chapter" : max ? `chapter ${ch.chapterNumber} of ${max}` : `chapter ${ch.chapterNumber}`);
     }
     if (screen === "voting") bits.push("vote now");
-    setText($("status-line"), bits.join(" · "));
+    setText($("status-text"), bits.join(" · "));
   }
 
   return {

@@ -4,6 +4,7 @@
 
 const SCREENS = ["waiting", "generating", "chapter", "voting", "result", "ended"];
 const GENERATING_MIN_MS = 1800; // the writing animation stays up at least this long (no flashes)
+const GENERATING_GRACE_MS = 400; // ... and only comes up when the chapter is not there this soon (written ahead)
 
 export const isObj = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 export const str = (v) => (typeof v === "string" ? v : v === null || v === undefined ? "" : String(v));
@@ -11,9 +12,8 @@ export const int = (v) => (Number.isFinite(Number(v)) ? Math.max(0, Math.round(N
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const list = (v) => (Array.isArray(v) ? v : []);
 
-export function createStore(holdMs) {
+export function createStore() {
   return {
-    holdMs,
     offset: 0, // serverTime - Date.now()
     state: "idle",
     session: null,
@@ -25,17 +25,15 @@ export function createStore(holdMs) {
     recap: null,
     error: null,
     generation: null, // {purpose, chapterNumber, isFinal, parentChoice}
+    generationAt: 0, // when the writing began (Date.now()): the writing animation waits a moment after it
+    beat: null, // the show's beat from the server: {beat, chapterNumber, startedAt, endsAt (server ms), then}
     images: new Map(), // chapterNumber -> same-origin URL
     imageFailed: new Set(), // chapterNumbers whose picture failed (the frame keeps its place)
     media: { images: null, imageSize: null }, // from story:state.media: picture provider ("off", ...) and "WxH"
     sessionId: null,
-    // presentation timing
+    // presentation timing (the holds themselves are the server's beats)
     screen: "waiting",
     screenSince: 0,
-    resultUntil: 0,
-    finalPending: false, // the final chapter arrived live: it gets its time on screen before "The End"
-    finalReadyAt: 0,
-    narrating: false, // the chapter on screen is still being read aloud (main.js keeps this current)
   };
 }
 
@@ -68,6 +66,19 @@ function votingFrom(raw, serverTime, now) {
     durationS: num(raw.durationS),
     extended: Boolean(raw.extended),
   };
+}
+
+function beatFrom(raw) {
+  if (!isObj(raw) || typeof raw.beat !== "string") return null;
+  return { beat: raw.beat, chapterNumber: int(raw.chapterNumber), startedAt: num(raw.startedAt),
+    endsAt: num(raw.endsAt), then: str(raw.then) };
+}
+
+/** Milliseconds left in the current beat by the server's clock, or null when it has no set end. */
+export function beatLeftMs(store, now = Date.now()) {
+  const b = store.beat;
+  if (!b || b.endsAt === null) return null;
+  return Math.max(0, b.endsAt - (now + store.offset));
 }
 
 function noteSession(store, id) {
@@ -116,7 +127,7 @@ export function applyState(store, s) {
     store.media = { images: str(s.media.images.provider) || null, imageSize: str(s.media.images.size) || null };
   }
   if (!["outlining", "writing", "final"].includes(store.state)) store.generation = null;
-  if (store.state !== "final" && store.state !== "ended") store.finalPending = false;
+  store.beat = beatFrom(s.beat);
 }
 
 /** Apply one server event; returns false when it was ignored (stale or malformed). */
@@ -129,6 +140,7 @@ export function applyEvent(store, name, e) {
       const purpose = str(e.purpose) || "chapter";
       store.generation = { purpose, chapterNumber: int(e.chapterNumber), isFinal: Boolean(e.isFinal),
         parentChoice: e.parentChoice == null ? "" : str(e.parentChoice) };
+      store.generationAt = now;
       store.state = purpose === "outline" ? "outlining" : purpose === "final" || e.isFinal ? "final" : "writing";
       store.voting = null;
       store.recent = [];
@@ -157,10 +169,6 @@ export function applyEvent(store, name, e) {
       store.chapter = ch;
       store.generation = null;
       notePicture(store, ch.chapterNumber, e);
-      if (ch.isFinal && store.holdMs > 0) {
-        store.finalPending = true;
-        store.finalReadyAt = now;
-      }
       return true;
     }
     case "story:voting-started": {
@@ -173,7 +181,6 @@ export function applyEvent(store, name, e) {
       store.lastChoices = v.choices;
       store.state = "voting";
       store.generation = null;
-      store.resultUntil = 0;
       return true;
     }
     case "story:vote-update": {
@@ -191,7 +198,13 @@ export function applyEvent(store, name, e) {
       store.lastResult = e;
       store.voting = null;
       store.state = "resolving"; // local only: the next story:state or generation-started moves on
-      store.resultUntil = now + store.holdMs;
+      return true;
+    }
+    case "story:beat": {
+      const beat = beatFrom(e);
+      if (!beat) return false;
+      if (beat.beat === "writing" && (!store.beat || store.beat.beat !== "writing")) store.generationAt = now;
+      store.beat = beat;
       return true;
     }
     case "story:ended": {
@@ -236,6 +249,9 @@ export function deriveScreen(store, state = store.state) {
   const ch = store.chapter;
   const result = store.lastResult;
   const resultForShown = result && ch && int(result.chapterNumber) === ch.chapterNumber;
+  const beat = store.beat;
+  if (beat && (beat.beat === "result" || beat.beat === "waiting") && result
+    && int(result.chapterNumber) === beat.chapterNumber && state !== "ended") return "result"; // the server's hold
   switch (state) {
     case "idle":
       return "waiting";
@@ -273,8 +289,9 @@ function drawable(store, screen) {
 }
 
 /**
- * The screen to show now, with holds: the winner stays up for a few seconds, the writing
- * animation is never a flash, and the final chapter stays readable before "The End".
+ * The screen to show now. The server holds the result and the final chapter (its beats); here the
+ * writing animation is never a flash: it comes up only when the chapter is not there within a moment
+ * (a chapter written ahead appears straight away) and then stays up a little while.
  * Returns {screen, recheckInMs}.
  */
 export function chooseScreen(store, now = Date.now()) {
@@ -282,27 +299,15 @@ export function chooseScreen(store, now = Date.now()) {
   let want = deriveScreen(store);
   if (store.state === "error" && current !== "waiting" && drawable(store, current)) want = current;
   if (!want || !drawable(store, want)) want = drawable(store, current) ? current : "waiting";
-  const ch = store.chapter;
-  let later = 0; // ask to be called again even without events
-  if (want === "ended" && store.finalPending && ch && ch.isFinal && ch.content) {
-    if (current === "chapter") {
-      const until = Math.max(store.screenSince, store.finalReadyAt) + Math.min(2 * store.holdMs, 30000);
-      if (now < until) return { screen: current, recheckInMs: until - now + 20 };
-      if (store.narrating) return { screen: current, recheckInMs: 1000 }; // let the narrator finish the story
-      store.finalPending = false;
-    } else {
-      want = "chapter"; // show the final chapter first (after any result or writing hold)
-      later = Math.min(2 * store.holdMs, 30000) + 20;
-    }
-  }
   let until = 0;
-  if (current === "result" && (want === "generating" || want === "chapter") && now < store.resultUntil && store.lastResult) {
-    until = store.resultUntil;
+  if (want === "generating" && (current === "result" || current === "chapter")
+    && now < store.generationAt + GENERATING_GRACE_MS) {
+    until = store.generationAt + GENERATING_GRACE_MS;
   } else if (current === "generating" && (want === "chapter" || want === "voting") && now < store.screenSince + GENERATING_MIN_MS) {
     until = store.screenSince + GENERATING_MIN_MS;
   }
   if (until) return { screen: current, recheckInMs: until - now + 20 };
-  return { screen: want, recheckInMs: later };
+  return { screen: want, recheckInMs: 0 };
 }
 
 export function setScreen(store, screen, now = Date.now()) {

@@ -17,6 +17,7 @@ def route_table() -> list[web.RouteDef]:
         web.get(f"{API}/themes", story.themes, name="themes"),
         web.post(f"{API}/start", story.start, name="start"),
         web.post(f"{API}/next-chapter", story.next_chapter, name="next-chapter"),
+        web.post(f"{API}/vote/{{action:open|extend|close}}", story.vote, name="vote"),
         web.post(f"{API}/end", story.end, name="end"),
         web.get(f"{API}/memory", story.memory, name="memory"),
         web.get(f"{API}/sessions", story.sessions, name="sessions"),

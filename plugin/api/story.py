@@ -10,8 +10,9 @@ from aiohttp import web
 from plugin import keys
 from plugin.api.body import field, path_int, query_int, read_json, reply, style_field
 from plugin.api.middleware import is_admin
-from plugin.errors import BadRequest, NotFound
+from plugin.errors import BadRequest, Conflict, NotFound
 from plugin.messages import ChatMessage
+from plugin.store.votes import REHEARSAL
 
 MAX_BATCH = 10_000
 
@@ -46,6 +47,23 @@ async def next_chapter(request: web.Request) -> web.Response:
     body = await read_json(request)
     await request.app[keys.COORDINATOR].next_chapter(field(body, "choiceIndex", int, low=0, high=5))
     return reply({"ok": True})
+
+
+async def vote(request: web.Request) -> web.Response:
+    """The vote's beats: open (now, skipping the rest of the narration), extend {seconds}, close {choiceIndex?}."""
+    coordinator, action = request.app[keys.COORDINATOR], request.match_info["action"]
+    body = await read_json(request)
+    coordinator.require_running()
+    if action == "open":
+        done = await coordinator.open_vote()
+    elif action == "extend":
+        done = await coordinator.extend_vote(field(body, "seconds", int, default=30, low=1, high=3600) or 30)
+    else:
+        done = await coordinator.force_vote_end(field(body, "choiceIndex", int, low=0, high=5))
+    if not done:
+        raise Conflict("the chapter is not being read out" if action == "open" else "no vote is open",
+                       code="no_vote")
+    return reply({"ok": True, "beat": coordinator.snapshot().beat})
 
 
 async def end(request: web.Request) -> web.Response:
@@ -99,10 +117,12 @@ async def session_detail(request: web.Request) -> web.Response:
 
 
 async def top_voters(request: web.Request) -> web.Response:
-    """Most active voters overall (or ?session=N)."""
+    """Most active voters overall, real viewers only unless ?simulated=1 (or of ?session=N, each marked
+    `simulated` or not)."""
     session_id = query_int(request, "session", None, 1, 2**62)
     limit = query_int(request, "limit", 10, 1, 100) or 10
-    return reply({"topVoters": await request.app[keys.VOTES].top_voters(session_id, limit)})
+    simulated = bool(query_int(request, "simulated", 0, 0, 1))
+    return reply({"topVoters": await request.app[keys.VOTES].top_voters(session_id, limit, simulated)})
 
 
 def _chat_message(item: Any, index: int | None) -> ChatMessage:
@@ -112,7 +132,8 @@ def _chat_message(item: Any, index: int | None) -> ChatMessage:
         raise BadRequest("each message must be an object", field=where.rstrip(".") or "body")
     try:
         return ChatMessage(
-            platform=field(item, "platform", str, default="rehearsal", max_len=32) or "rehearsal",
+            # typed in the panel, it is rehearsal (out of all-time stats) unless a relay names a real platform
+            platform=field(item, "platform", str, default=REHEARSAL, max_len=32) or REHEARSAL,
             user_id=field(item, "user_id", str, required=True, max_len=128) or "",
             nickname=field(item, "nickname", str, default="", max_len=64) or "",
             text=field(item, "text", str, required=True, max_len=500) or "",

@@ -10,6 +10,7 @@ from typing import Any
 from plugin.clock import Clock
 from plugin.messages import ChatMessage
 from plugin.settings.schema import SimulatorSettings
+from plugin.store.votes import SIMULATOR
 
 _CHATTER = (
     "this is so good", "omg", "hi from Brazil!", "what happens next??", "lol", "the villain is sus",
@@ -20,9 +21,10 @@ _NAMES = ("Nova", "Pixel", "Luna", "Echo", "Mochi", "Blaze", "Kiwi", "Orbit", "S
 
 
 class SimulatedAudience:
-    """A ChatSource with Poisson-timed messages from a fixed crowd of viewers."""
+    """A ChatSource with Poisson-timed messages from a fixed crowd of viewers, on a platform of their own: their
+    votes decide rehearsal rounds but stay out of all-time top voters."""
 
-    name = "simulator"
+    name = "simulator"  # the chat.source that runs it
 
     def __init__(
         self, settings: Callable[[], SimulatorSettings], num_choices: Callable[[], int], clock: Clock,
@@ -59,7 +61,7 @@ class SimulatedAudience:
             text = self.rng.choice(_CHATTER)
         nickname = f"{_NAMES[viewer % len(_NAMES)]}{viewer}"
         self.sent += 1
-        return ChatMessage("simulator", f"sim-{viewer}", nickname, text, f"sim-{next(self._ids)}", self.clock.now())
+        return ChatMessage(SIMULATOR, f"sim-{viewer}", nickname, text, f"sim-{next(self._ids)}", self.clock.now())
 
     async def events(self) -> AsyncIterator[ChatMessage]:
         """Yield messages at the configured rate (re-read every message, so changes apply at once)."""

@@ -96,6 +96,16 @@ class VotingSettings:
     diamonds_per_vote: int = _range(0, 1_000_000)
     likes_per_vote: int = _range(0, 1_000_000)
     max_weight_per_viewer: int = _range(1, 1000)
+    opens: Literal["after_narration", "with_chapter"]
+    max_wait_s: float = _range(0, 3600)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShowSettings:
+    """The show's beats: how long the result and the final chapter stay on screen."""
+
+    result_hold_s: float = _range(0, 120)
+    final_hold_s: float = _range(0, 600)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,6 +187,7 @@ class Settings:
     llm: LLMSettings
     story: StorySettings
     voting: VotingSettings
+    show: ShowSettings
     images: ImageSettings
     tts: SpeechSettings
     realtime: RealtimeSettings

@@ -70,7 +70,9 @@ class Coordinator:
         now = self.parts.clock.now()
         status = self.parts.llm.status()
         llm = {"provider": status["provider"], "label": status["label"], "keyRejected": status["keyRejected"]}
-        return self.screen.to_state(voting_view(self.parts.desk.current, now), llm, now,
+        current = self.parts.desk.current
+        beat = self.parts.timeline.view(current.timer.ends_at if current is not None else None)
+        return self.screen.to_state(voting_view(current, now), llm, now, beat,
                                     {name: provide() for name, provide in self.extra_state.items()})
 
     def require_running(self) -> SessionRecord:
@@ -110,6 +112,7 @@ class Coordinator:
             )
             self.screen.session = session
             self.screen.clear()
+            self.parts.timeline.restore(session)
             self.loop.advanced.clear()
             await self.emit_state()
             if prepared is not None and prepared.opening is not None:
@@ -122,8 +125,12 @@ class Coordinator:
         session = self.require_running()
         if choice_index is not None and not 0 <= choice_index < session.num_choices:
             raise BadRequest(f"choiceIndex must be 0..{session.num_choices - 1}", field="choiceIndex")
+        beat = self.parts.timeline.current.beat
         if self.state == "voting" and await self.parts.voter.force_end(choice_index):
             pass
+        elif beat in ("narrating", "result", "finale"):
+            self.loop.advance_choice = choice_index if beat == "result" else None
+            self.parts.timeline.skip()
         elif self.state == "waiting":
             self.loop.advance_choice = choice_index
             self.loop.advanced.set()
@@ -132,19 +139,27 @@ class Coordinator:
         else:
             raise Conflict("the next chapter is already being written", code="busy")
 
-    async def force_vote_end(self) -> bool:
-        """Close the open vote now; False if none is open."""
-        return await self.parts.voter.force_end()
+    async def force_vote_end(self, choice_index: int | None = None) -> bool:
+        """Close the open vote now (optionally picking the branch); False if none is open."""
+        if choice_index is not None and self.session is not None and choice_index >= self.session.num_choices:
+            raise BadRequest(f"choiceIndex must be 0..{self.session.num_choices - 1}", field="choiceIndex")
+        return await self.parts.voter.force_end(choice_index)
 
     async def extend_vote(self, seconds: float) -> bool:
         """Give the open vote more time (a moderator's !extend); False if none is open."""
         return await self.parts.voter.extend(seconds)
 
+    async def open_vote(self) -> bool:
+        """Open the vote now, skipping the rest of the narration; False unless the chapter is being read."""
+        return self.parts.timeline.current.beat == "narrating" and self.parts.timeline.skip()
+
     async def skip(self) -> bool:
-        """Move on now (a moderator's !skip): close the vote, or leave manual mode's wait."""
-        if self.state not in ("voting", "waiting", "error"):
-            return False
-        await self.next_chapter()
+        """Move on now (a moderator's !skip): open the vote while the chapter is read, close an open vote, end a
+        hold, or leave manual mode's wait."""
+        try:
+            await self.next_chapter()
+        except Conflict:
+            return False  # a chapter is being written: nothing to skip
         return True
 
     def on_stream_status(self, status: StreamStatus) -> None:
@@ -165,6 +180,7 @@ class Coordinator:
             await parts.stories.update_session(session.id, end_requested=1)
             self.screen.session = await parts.stories.get_session(session.id)
             await parts.voter.force_end()
+            parts.timeline.skip()
             if live is not None and live.streaming and not live.is_final:
                 self.loop.interrupted.set()
             self.loop.advanced.set()
@@ -209,7 +225,21 @@ class Coordinator:
         self.screen.session = session
         last = await self.parts.stories.last_chapter(session.id)
         self.screen.live = LiveChapter.from_record(last) if last else None
+        self.screen.last_result = await self._closed_vote(session, last) if last else None
+        self.parts.timeline.restore(session)
         self.resume_loop()
+
+    async def _closed_vote(self, session: SessionRecord, chapter: ChapterRecord) -> events.VotingEnded | None:
+        """The result of the chapter's vote if it has closed: a restart during the winner's hold (or manual mode's
+        wait) keeps the winner on screen."""
+        votes = self.parts.votes
+        vote = await votes.get_round(session.id, chapter.number)
+        if vote is None or vote.is_open or vote.winner_index is None:
+            return None
+        weights = [count["weight"] for count in (await votes.results(session.id)).get(chapter.number, [])]
+        return events.VotingEnded(session.id, chapter.number, vote.winner_index, vote.choices[vote.winner_index],
+                                  list(vote.choices), vote.winner_reason or "votes", weights, sum(weights),
+                                  len(await votes.ballots(vote.id)))
 
     async def shutdown(self) -> None:
         """Stop every task; state stays persisted for resume."""

@@ -106,13 +106,14 @@ class OnScreen:
         if live is not None and live.session_id == session_id and live.number == number:
             live.image_url, live.image_status = (url, "ready") if url else (live.image_url, "failed")
 
-    def to_state(self, voting: dict[str, Any] | None, llm: dict[str, Any], now: float,
+    def to_state(self, voting: dict[str, Any] | None, llm: dict[str, Any], now: float, beat: events.Beat,
                  extras: dict[str, Any]) -> events.State:
         """The full story:state payload."""
         state = self.state
+        writing = state == "outlining" or (state in GENERATING_STATES and beat.beat in ("writing", "idle"))
         return events.State(
             state=state, server_time=int(now * 1000), session=self.session.public() if self.session else None,
             chapter=self.live.public() if self.live else None, voting=voting,
             last_result=self.last_result.wire() if self.last_result else None,
             error=self.error.wire() if self.error else None, recap=self.recap,
-            generating=state in GENERATING_STATES, llm=llm, extras=extras)
+            generating=writing, llm=llm, beat=beat.wire() if self.session else None, extras=extras)

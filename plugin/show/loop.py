@@ -64,23 +64,59 @@ class StoryLoop:
             return False
         last = chapters[-1]
         if last.is_final:
+            await parts.timeline.read_out(session, last.number, last.content, "finale")
+            await parts.timeline.hold(session, "finale", last.number, parts.config.settings.show.final_hold_s, "end")
             await self.finish(session)
             return True
         vote = await parts.votes.get_round(session.id, last.number)
         if vote is None and session.end_requested:
             await self._write_chapter(session, chapters, None, final=True)
-        elif vote is None or vote.is_open:
+        elif vote is None:
+            if parts.config.settings.voting.opens == "after_narration":
+                await parts.timeline.read_out(session, last.number, last.content, "vote")
+                session = await self.reload(session.id)
+                if session.end_requested:
+                    return False  # the streamer ended the story while it was read: the final chapter is next
+            await self._run_vote(session, last, None)
+        elif vote.is_open:
             await self._run_vote(session, last, vote)
         elif self._must_wait(session):
             await self._wait_for_admin(session)
         else:
-            self.advanced.clear()
-            winner = await self._apply_admin_choice(vote)
-            final = session.end_requested or last.number + 1 >= session.max_chapters
-            notes = [note_id for note_id, _ in await parts.edits.pending_note_ids(session.id)]
-            branch = await parts.prefetcher.take(last.number + 1, vote.choices[winner], final, notes)
-            await self._write_chapter(session, chapters, vote.choices[winner], final, branch)
+            await self._next_chapter(session, chapters, vote)
         return False
+
+    async def _next_chapter(self, session: SessionRecord, chapters: list[ChapterRecord], vote: RoundRecord) -> None:
+        """The winner's chapter: written ahead during the vote, or from now on during the result's hold; it
+        appears when the hold ends (in manual mode, or when the story is ending: at once)."""
+        parts, last = self.parts, chapters[-1]
+        manual_go = self.advanced.is_set()
+        self.advanced.clear()
+        ahead: Branch | None = None
+        hold_s = parts.config.settings.show.result_hold_s
+        if hold_s > 0 and not (manual_go or session.end_requested):
+            ahead = await self._branch(session, vote, vote.winner_index or 0) or parts.prefetcher.write_now(
+                session, chapters, vote.choices, vote.winner_index or 0, self._final_next(session, last.number))
+            await parts.timeline.hold(session, "result", last.number, hold_s, "chapter")
+            session = await self.reload(session.id)
+        winner = await self._apply_admin_choice(vote)
+        final = self._final_next(session, last.number)
+        if ahead is not None and (ahead.index != winner or ahead.final != final):
+            parts.prefetcher.drop(ahead)  # the streamer picked another branch, or is ending the story
+            ahead = None
+        branch = ahead or await self._branch(session, vote, winner)
+        await self._write_chapter(session, chapters, vote.choices[winner], final, branch)
+
+    async def _branch(self, session: SessionRecord, vote: RoundRecord, index: int) -> Branch | None:
+        """The chapter for choice `index` written ahead during the vote, if it still fits."""
+        notes = [note_id for note_id, _ in await self.parts.edits.pending_note_ids(session.id)]
+        return await self.parts.prefetcher.take(vote.chapter_number + 1, vote.choices[index],
+                                                self._final_next(session, vote.chapter_number), notes)
+
+    @staticmethod
+    def _final_next(session: SessionRecord, number: int) -> bool:
+        """Is the chapter after chapter `number` the final one?"""
+        return session.end_requested or number + 1 >= session.max_chapters
 
     # ----- state ---------------------------------------------------------------------------
 
@@ -140,6 +176,7 @@ class StoryLoop:
         """Write, store and show the next chapter; an end request interrupts a non-final one."""
         parts = self.parts
         number = len(chapters) + 1
+        await parts.timeline.enter(session.id, "writing", number, None, "narration")
         await self._set_state(session, "final" if final else "writing")
         self.screen.live = LiveChapter(session.id, number, is_final=final, parent_choice=parent)
         await parts.emit(events.GenerationStarted(session.id, number, "final" if final else "chapter", final, parent))
@@ -172,6 +209,7 @@ class StoryLoop:
             state="final" if draft.is_final else "writing",
         )
         parts.keeper.after_chapter(session, chapter, draft.memory)
+        parts.timeline.chapter_shown(number)
         if parts.media is not None:
             parts.media.after_chapter(await self.reload(session.id), chapter, memory)
         self.screen.live = LiveChapter.from_record(chapter)
@@ -219,20 +257,30 @@ class StoryLoop:
             return "waiting" if manual and not (await self.reload(session.id)).end_requested else "writing"
 
         async def opened() -> None:
+            current = parts.desk.current
+            ends_at = current.timer.ends_at if current is not None else None
+            opened_at = current.record.started_at if current is not None else None  # the vote's own start
+            await parts.timeline.enter(session.id, "voting", chapter.number, ends_at, "result", opened_at)
             fresh = await self.reload(session.id)
             await self.announce_state()
-            current = parts.desk.current
             final_next = fresh.end_requested or chapter.number + 1 >= fresh.max_chapters
             parts.prefetcher.begin(fresh, await parts.stories.chapters(session.id), final_next,
                                    lambda: list(parts.desk.current.tally.weights) if parts.desk.current else [])
             if parts.media is not None and current is not None and not current.timer.is_forced:
+                over_reading = parts.config.settings.voting.opens == "after_narration"
+                timer = current.timer
                 self.tasks.spawn(parts.media.vote_call(fresh, chapter.number, current.record.choices,
-                                                       current.timer.remaining()), "vote-call")
+                                                       lambda: timer.ends_at, over_reading), "vote-call")
 
         if vote is not None and session.state != "voting":
             await self._set_state(session, "voting")  # a vote taken up again after a failed step or a restart
         self.screen.last_result = await parts.voter.run(session, chapter, vote, opened, state_after)
-        await self.reload(session.id)
+        fresh = await self.reload(session.id)
+        if fresh.state == "waiting":
+            await parts.timeline.enter(session.id, "waiting", chapter.number, None, "admin")
+        elif not fresh.end_requested:
+            ends_at = parts.clock.now() + parts.config.settings.show.result_hold_s
+            await parts.timeline.enter(session.id, "result", chapter.number, ends_at, "chapter")
         await self.announce_state()
 
     def _must_wait(self, session: SessionRecord) -> bool:
@@ -259,6 +307,7 @@ class StoryLoop:
     async def finish(self, session: SessionRecord) -> None:
         """Mark the story ended and show the recap."""
         parts, screen = self.parts, self.screen
+        await parts.timeline.enter(session.id, "ended", screen.live.number if screen.live else 0, None, "")
         await parts.stories.update_session(session.id, state="ended", ended_at=parts.clock.now())
         await self.reload(session.id)
         if screen.live is not None:

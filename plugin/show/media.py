@@ -15,6 +15,7 @@ from plugin.clock import Clock
 from plugin.errors import StoryError, describe
 from plugin.media.images import ImageService
 from plugin.media.speech import SpeechService
+from plugin.show.timeline import ShowTimeline
 from plugin.store.records import ChapterRecord, SessionRecord
 from plugin.store.repo import StoryRepo
 from plugin.story.engine import StoryEngine
@@ -43,9 +44,10 @@ class MediaDirector:
 
     def __init__(self, *, images: ImageService, speech: SpeechService, engine: StoryEngine, stories: StoryRepo,
                  keeper: MemoryKeeper, prompts: PromptBook, vote_calls: dict[str, str], emit: events.Emit,
-                 clock: Clock, urls: MediaUrls) -> None:
+                 clock: Clock, urls: MediaUrls, timeline: ShowTimeline) -> None:
         self.images, self.speech, self.engine, self.stories, self.keeper = images, speech, engine, stories, keeper
         self.prompts, self.vote_calls, self.emit, self.clock, self.urls = prompts, vote_calls, emit, clock, urls
+        self.timeline = timeline
         self._tasks = Tasks()
         self._narration: asyncio.Task[None] | None = None
         self._said: list[dict[str, Any]] = []  # the current chapter's narration lines, for overlays that join late
@@ -134,7 +136,15 @@ class MediaDirector:
         return self.prompts.render("image", scene=scene, characters=present, style=style)
 
     async def narrate(self, session: SessionRecord, chapter: ChapterRecord, memory: StoryMemory) -> None:
-        """Speak the chapter line by line, in order, telling overlays as each line is ready."""
+        """Speak the chapter line by line, in order, telling overlays as each line is ready (and placing each on
+        the show's timeline)."""
+        try:
+            await self._narrate(session, chapter, memory)
+        finally:  # done, failed or replaced: no more lines of this chapter come
+            self.timeline.stop_reading(chapter.number)
+
+    async def _narrate(self, session: SessionRecord, chapter: ChapterRecord, memory: StoryMemory) -> None:
+        """The lines of `narrate`."""
         # Who speaks is known best once this chapter's memory update lands (quick offline, a few s online).
         memory = await self.keeper.settled(session, chapter, MEMORY_WAIT_S) if self.keeper else memory
         lines = plan_lines(chapter.content, memory.characters)
@@ -152,21 +162,29 @@ class MediaDirector:
             await self._say(chapter.number, index, len(lines), line, voice, "chapter")
 
     async def vote_call(self, session: SessionRecord, chapter_number: int, choices: Sequence[str],
-                        seconds: float) -> None:
-        """Read the vote out in the story's language."""
-        if not self.speech.settings().tts.read_vote_call:
+                        ends_at: Callable[[], float], over_reading: bool) -> None:
+        """Read the vote out in the story's language, its "N seconds" true when heard: at once, stopping whatever
+        of the chapter is still to be read (`over_reading`), or right after the chapter's last line."""
+        if over_reading:
+            self.stop_narration(chapter_number)
+        elif self._narration is not None and not self._narration.done():
+            await asyncio.gather(self._narration, return_exceptions=True)  # every line is placed
+        now = self.clock.now()
+        heard_at = now if over_reading else max(now, self.timeline.reading_ends(chapter_number) or now)
+        seconds = ends_at() - heard_at
+        if not self.speech.settings().tts.read_vote_call or seconds < 1:
             return
-        if self._narration is not None and not self._narration.done():
-            await asyncio.gather(self._narration, return_exceptions=True)  # after the chapter, not over it
         language = self._language(session)
         template = self.vote_calls.get(language) or self.vote_calls.get("en", "{choices}")
         listed = "; ".join(f"{choice_label(i)}: {text}" for i, text in enumerate(choices))
         text = template.format(choices=listed, seconds=int(seconds))
         narrator = self.speech.narrator(language) if self.speech.choice().kind != "off" else ""
-        await self._say(chapter_number, 0, 1, Line(text), narrator, "vote-call")
+        await self._say(chapter_number, 0, 1, Line(text), narrator, "vote-call", heard_at)
 
-    async def _say(self, chapter_number: int, index: int, total: int, line: Line, voice: str, kind: str) -> None:
-        """Synthesise one line (or pace it without audio) and announce it."""
+    async def _say(self, chapter_number: int, index: int, total: int, line: Line, voice: str, kind: str,
+                   heard_at: float | None = None) -> None:
+        """Synthesise one line (or pace it without audio) and announce it with when it is heard (a chapter's line
+        is placed on the show's timeline; a vote call is heard at `heard_at`)."""
         clip = None
         if voice:
             try:
@@ -175,12 +193,21 @@ class MediaDirector:
                 log.warning("narration line failed, the overlay paces it instead: %s", exc.message)
         words = max(1, len(re.findall(r"\w+", line.text)))
         paced_ms = int(words / self.speech.settings().tts.reading_wpm * 60_000)
+        duration_ms = clip.duration_ms if clip else paced_ms
+        now = self.clock.now()
+        starts = self.timeline.place(chapter_number, index, total, duration_ms / 1000) if heard_at is None \
+            else max(now, heard_at)
         said = events.Narration(
-            chapter_number, index, total, line.text, self.urls.audio(clip.name) if clip else None,
-            clip.duration_ms if clip else paced_ms, voice or None, line.speaker, kind,
-            self.speech.settings().tts.volume, int(self.clock.now() * 1000))
+            chapter_number, index, total, line.text, self.urls.audio(clip.name) if clip else None, duration_ms,
+            voice or None, line.speaker, kind, self.speech.settings().tts.volume, int(now * 1000), int(starts * 1000))
         self._said.append(said.wire())
         await self.emit(said)
+
+    def stop_narration(self, chapter_number: int) -> None:
+        """The vote opens: the chapter is read no further (the timeline's reading ends now)."""
+        if self._narration is not None:
+            self._narration.cancel()
+        self.timeline.stop_reading(chapter_number, cut=True)
 
     def _language(self, session: SessionRecord) -> str:
         """The story language's code (English when unknown)."""

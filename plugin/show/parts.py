@@ -9,6 +9,7 @@ from plugin.events import Emit
 from plugin.settings.live import ConfigService
 from plugin.show.media import MediaDirector
 from plugin.show.prefetch import BranchPrefetcher
+from plugin.show.timeline import ShowTimeline
 from plugin.store.edits import EditRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.votes import VoteRepo
@@ -35,4 +36,5 @@ class ShowParts:
     llm: LLMService
     emit: Emit
     clock: Clock
+    timeline: ShowTimeline
     media: MediaDirector | None = None

@@ -57,6 +57,7 @@ class Branch:
     sink: RelaySink
     task: asyncio.Task[ChapterDraft] | None = None
     notes: tuple[int, ...] = ()  # the director's notes it followed
+    final: bool = False  # written as the final chapter
 
 
 @dataclass(slots=True)
@@ -125,7 +126,7 @@ class BranchPrefetcher:
 
     def _start(self, plan: Plan, index: int) -> None:
         """Write chapter N+1 from choice `index` in the background."""
-        branch = Branch(index, plan.choices[index], RelaySink())
+        branch = Branch(index, plan.choices[index], RelaySink(), final=plan.final)
         coro: Coroutine[Any, Any, ChapterDraft] = self._write(plan, branch)
         branch.task = self._tasks.spawn(coro, f"prefetch-{plan.number}-{index}")
         plan.branches[index] = branch
@@ -141,6 +142,19 @@ class BranchPrefetcher:
                                                 "; ".join(note for _, note in notes) or None, variant)
         await self.emit(events.BranchReady(plan.session.id, plan.number, branch.index, draft.title))
         return draft
+
+    def write_now(self, session: SessionRecord, chapters: Sequence[ChapterRecord], choices: Sequence[str],
+                  index: int, final: bool) -> Branch:
+        """The winner's chapter started at once (it is written during the result's hold) when none was ahead."""
+        plan = Plan(session, list(chapters), chapters[-1].number + 1, final, tuple(choices))
+        self._start(plan, index)
+        return plan.branches[index]
+
+    @staticmethod
+    def drop(branch: Branch) -> None:
+        """Stop a branch that will not be shown."""
+        if branch.task is not None:
+            branch.task.cancel()
 
     def _cancel(self, plan: Plan, index: int) -> None:
         """Stop a branch that is no longer wanted."""

@@ -34,6 +34,10 @@ class SessionRecord:
     ended_at: float | None
     style_json: str = "{}"
     voices_json: str = "{}"
+    beat: str = ""  # the show's beat (see plugin/show/timeline.py) and its times, for a restart
+    beat_chapter: int = 0
+    beat_started_at: float | None = None
+    beat_ends_at: float | None = None
 
     @property
     def voices(self) -> dict[str, str]:

@@ -11,7 +11,8 @@ from plugin.store.records import ChapterRecord, SessionRecord
 
 ACTIVE_STATES = ("outlining", "writing", "voting", "waiting", "final", "error")
 _SESSION_COLUMNS = frozenset(
-    {"title", "outline", "provider", "model", "state", "end_requested", "error", "ended_at", "mode"}
+    {"title", "outline", "provider", "model", "state", "end_requested", "error", "ended_at", "mode", "beat",
+     "beat_chapter", "beat_started_at", "beat_ends_at"}
 )
 
 

@@ -10,6 +10,13 @@ from typing import Any
 from plugin.store.db import Database
 from plugin.store.records import BallotRow, ChoiceCount, JournalEntry, RoundRecord
 
+SIMULATOR = "simulator"  # the platform of the simulated audience (plugin/chat/simulator.py)
+REHEARSAL = "rehearsal"  # chat typed in the admin panel (POST chat without a platform)
+# Rehearsal viewers: their ballots are journaled and their votes decide rehearsal rounds like any others,
+# but they stay out of all-time top voters (and are marked `simulated` wherever they are listed).
+SIMULATED_PLATFORMS = (SIMULATOR, REHEARSAL)
+_REAL_VIEWER = f"platform NOT IN ({', '.join('?' * len(SIMULATED_PLATFORMS))})"
+
 
 class VoteRepo:
     """Rounds, ballots, results and the viewers who cast them."""
@@ -114,7 +121,9 @@ class VoteRepo:
             )
 
     async def results(self, session_id: int) -> dict[int, list[dict[str, Any]]]:
-        """Per-chapter vote results of a session: {chapter: [{index, text, votes, weight}]}."""
+        """Per-chapter vote results of a session: {chapter: [{index, text, votes, weight}]}. One rule with
+        `top_voters`: every journaled ballot counts. A closed vote gives the counts saved at its close; a vote
+        not closed (still open, or cut short when the story ended with "End now") its ballots so far."""
         rows = await self.db.fetchall(
             "SELECT chapter_number, choice_index, choice_text, votes, weight FROM story_votes"
             " WHERE session_id = ? ORDER BY chapter_number, choice_index",
@@ -126,15 +135,33 @@ class VoteRepo:
                 {"index": row["choice_index"], "text": row["choice_text"], "votes": row["votes"],
                  "weight": row["weight"]}
             )
-        return results
+        unclosed = await self.db.fetchall(
+            "SELECT r.chapter_number, r.choices_json, b.choice_index, COUNT(b.user_id) AS votes,"
+            " COALESCE(SUM(b.weight), 0) AS weight FROM story_rounds r LEFT JOIN story_ballots b ON b.round_id = r.id"
+            " WHERE r.session_id = ? AND r.status != 'closed' GROUP BY r.id, b.choice_index",
+            (session_id,),
+        )
+        for row in unclosed:  # one row per chapter and choice voted for (a vote with no ballots: one row)
+            counts = results.setdefault(row["chapter_number"], [
+                {"index": i, "text": text, "votes": 0, "weight": 0.0}
+                for i, text in enumerate(json.loads(row["choices_json"]))])
+            index = row["choice_index"]
+            if index is not None and 0 <= index < len(counts):
+                counts[index].update(votes=row["votes"], weight=float(row["weight"]))
+        return dict(sorted(results.items()))
 
-    async def top_voters(self, session_id: int | None = None, limit: int = 10) -> list[dict[str, Any]]:
-        """Most active voters, overall or in one session."""
+    async def top_voters(self, session_id: int | None = None, limit: int = 10, simulated: bool = False
+                         ) -> list[dict[str, Any]]:
+        """Most active voters, overall or in one session. Overall (viewer stats, added up when a vote closes)
+        leaves simulated and rehearsal viewers out unless `simulated`; in a session every voter is listed,
+        marked `simulated` or not, and every journaled ballot counts, as in `results` (the end card shows
+        both: they must agree, a vote cut short by "End now" included)."""
         if session_id is None:
             rows = await self.db.fetchall(
                 "SELECT platform, user_id, nickname, votes, gifts, diamonds, likes, last_vote_at"
-                " FROM story_viewer_stats WHERE votes > 0 ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
-                (limit,),
+                f" FROM story_viewer_stats WHERE votes > 0 AND (? OR {_REAL_VIEWER})"
+                " ORDER BY votes DESC, last_vote_at ASC LIMIT ?",
+                (int(simulated), *SIMULATED_PLATFORMS, limit),
             )
         else:
             rows = await self.db.fetchall(
@@ -146,7 +173,7 @@ class VoteRepo:
             )
         return [
             {"platform": r["platform"], "userId": r["user_id"], "nickname": r["nickname"], "votes": r["votes"],
-             "lastVoteAt": r["last_vote_at"],
+             "lastVoteAt": r["last_vote_at"], "simulated": r["platform"] in SIMULATED_PLATFORMS,
              **({"gifts": r["gifts"], "diamonds": r["diamonds"], "likes": r["likes"]} if session_id is None else {})}
             for r in rows
         ]

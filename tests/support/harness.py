@@ -30,6 +30,12 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "llm.retry_backoff_s": 0.01,
         "chat.source": "none",
         "story.retry_delay_s": 0.05,
+        # the show's beats are tested on their own (tests/test_timeline.py); elsewhere a vote opens with its
+        # chapter and nothing is held
+        "voting.opens": "with_chapter",
+        "voting.max_wait_s": 0,
+        "show.result_hold_s": 0,
+        "show.final_hold_s": 0,
         **overrides,
     }
     return load_settings(env={}, flags=flags)
