@@ -12,6 +12,7 @@ from typing import Any
 import jiter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from plugin.story.gate import MAX_CHOICE_CHARS
 from plugin.story.parse import parse_chapter, strip_reasoning
 from plugin.writers.model import AnswerShape
 
@@ -174,6 +175,7 @@ def chapter_shape(num_choices: int, final: bool, story_chars: int) -> AnswerShap
         schema["required"].remove("choices")
     else:
         props["choices"].update(minItems=num_choices, maxItems=num_choices)
+        props["choices"]["items"] = {"type": "string", "minLength": 3, "maxLength": MAX_CHOICE_CHARS}
     return AnswerShape("final_chapter" if final else "chapter", schema)
 
 
