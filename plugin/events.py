@@ -284,6 +284,15 @@ class Beat(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class OverlayLayout(Event):
+    """The streamer placed the overlay's panels for a layout (or reset them: `panels` is null)."""
+
+    name = "story:overlay-layout"
+    layout: str  # landscape | portrait
+    panels: dict[str, Any] | None  # {"story"|"vote": {"x","y","w","h"}} in % of the canvas
+
+
+@dataclass(frozen=True, slots=True)
 class Ended(Event):
     """The story ended: the recap for the end card."""
 

@@ -12,7 +12,8 @@ from tests.support.harness import raw_status
 
 API = "/api/"
 PUBLIC = {("GET", "/api/interactive-story/status"), ("GET", "/api/interactive-story/themes"),
-          ("GET", "/api/interactive-story/image/{filename}"), ("GET", "/api/interactive-story/audio/{filename}")}
+          ("GET", "/api/interactive-story/image/{filename}"), ("GET", "/api/interactive-story/audio/{filename}"),
+          ("GET", "/api/interactive-story/overlay-layout")}  # the saved panel placements every overlay reads
 BAD_AUTH = [b"", b"Authorization: Bearer nope\r\n", b"Authorization: Bearer \xff\xfe\r\n", b"Authorization: \xff\r\n",
             b"Authorization: Basic YWRtaW46YWRtaW4=\r\n", b"Authorization: Bearer " + b"x" * 4000 + b"\r\n"]
 
@@ -26,7 +27,7 @@ def admin_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
         if not template.startswith(API) or route.method in ("HEAD", "OPTIONS") or (route.method, template) in PUBLIC:
             continue
         found.append((route.method, re.sub(r"\{(\w+)(?::[^}]*)?\}",
-                                           lambda m: {"step": "premise", "action": "open"}.get(m.group(1), "1"),
+                                           lambda m: {"step": "premise", "action": "open", "layout": "portrait"}.get(m.group(1), "1"),
                                            template)))
     return sorted(set(found))
 

@@ -15,7 +15,8 @@ from plugin.text import same_token
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_PREFIX = "/api/"
-PUBLIC_ROUTES = frozenset({"status", "themes", "image", "audio"})  # route names overlays use without a token
+# route names overlays use without a token
+PUBLIC_ROUTES = frozenset({"status", "themes", "image", "audio", "overlay-layouts"})
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:

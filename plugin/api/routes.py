@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from plugin.api import config, edits, llm_proxy, media, pages, room, story, stream
+from plugin.api import config, edits, layout, llm_proxy, media, pages, room, story, stream
 
 API = "/api/interactive-story"
 
@@ -47,6 +47,10 @@ def route_table() -> list[web.RouteDef]:
         web.get(f"{API}/tts/voices", media.voices, name="tts-voices"),
         web.post(f"{API}/tts/sample", media.sample, name="tts-sample"),
         web.post(f"{API}/voices", media.set_voices, name="voices"),
+        # the overlay's layout editor (?edit=1)
+        web.get(f"{API}/overlay-layout", layout.get_layouts, name="overlay-layouts"),
+        web.post(f"{API}/overlay-layout/{{layout}}", layout.save_layout, name="overlay-layout"),
+        web.delete(f"{API}/overlay-layout/{{layout}}", layout.reset_layout, name="overlay-layout"),
         # the writer's room, background stories, exports
         web.get(f"{API}/drafts", room.list_drafts, name="drafts"),
         web.post(f"{API}/drafts", room.create_draft, name="drafts"),

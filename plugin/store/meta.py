@@ -1,4 +1,4 @@
-"""Queries for saved settings overrides and the LLM usage log."""
+"""Queries for saved settings overrides, the overlay's saved layouts and the LLM usage log."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ class MetaRepo:
             "INSERT OR REPLACE INTO story_config (key, value_json, updated_at) VALUES (?,?,?)",
             [(key, json.dumps(list(v) if isinstance(v, tuple) else v), now) for key, v in values.items()],
         )
+
+    async def overlay_layouts(self) -> dict[str, dict[str, Any]]:
+        """The streamer's panel placements, by layout (a layout not saved keeps the built-in one)."""
+        rows = await self.db.fetchall("SELECT layout, panels_json FROM overlay_layouts ORDER BY layout")
+        return {row["layout"]: json.loads(row["panels_json"]) for row in rows}
+
+    async def save_overlay_layout(self, layout: str, panels: dict[str, Any] | None) -> None:
+        """Save one layout's panel placements, or forget them (None: back to the built-in layout)."""
+        if panels is None:
+            await self.db.execute("DELETE FROM overlay_layouts WHERE layout = ?", (layout,))
+            return
+        await self.db.execute("INSERT OR REPLACE INTO overlay_layouts (layout, panels_json, updated_at) VALUES (?,?,?)",
+                              (layout, json.dumps(panels), time.time()))
 
     async def log_usage(
         self,
