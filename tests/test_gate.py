@@ -164,3 +164,12 @@ def test_fuzzed_answers_never_break_the_stream_or_the_gate(answer: str, piece: i
     reset, rest = live.finish(cleaned.text)
     assert (shown + rest if not reset else rest) == cleaned.text
     assert not re.search(r"<\|im_end\|>|\[/INST\]", shown)
+
+
+@pytest.mark.parametrize("prose", [
+    "Heart pounding, Tobin made his choice: he would follow the will-o'-wisps into the Fen of Lanterns.",
+    "The option was clear: they had to cross the river before dark.",
+])
+def test_a_sentence_about_a_choice_is_story_not_a_label(prose: str) -> None:
+    cleaned = clean_prose(f"{prose} {STORY}", GUARD)
+    assert cleaned.text == f"{prose} {STORY}" and not cleaned.findings

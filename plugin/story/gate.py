@@ -24,7 +24,7 @@ ROLE_TOKEN = re.compile(
 ROLE_LINE = re.compile(r"^(?:user|assistant|system|model|human|ai|bot)\s*(?::|$)", re.I)
 LABEL_LINE = re.compile(
     r"^\W{0,4}(?P<name>chapter\s+title|title|story|prose|text|chapter(?:\s+[\w\d]+)?|the\s+(?:final\s+)?chapter|"
-    r"final\s+chapter|choices|options|decisions|summary|outline|story\s+plan|plan|memory|remember|events?|"
+    r"final\s+chapter|choices?|options?|decisions|summary|outline|story\s+plan|plan|memory|remember|events?|"
     r"characters?|what happens next)\W{0,4}\s*[:：]\s*", re.I)
 STORY_LABELS = re.compile(r"^(story|prose|text|chapter(\s+[\w\d]+)?|the\s+(final\s+)?chapter|final\s+chapter)$", re.I)
 LIST_LINE = re.compile(r"^\s*(?:[-*•]\s*)?(?:option\s+|choice\s+)?[!！]?[\(\[]?(?:[A-Fa-f]|\d{1,2})"
@@ -37,7 +37,7 @@ PLACEHOLDER = re.compile(r"<[^<>\n]{1,120}>|\[(?:[^\]\n]{0,30}\b)?(?:insert|titl
                          r"description|option|your|the next)\b[^\]\n]{0,40}\]|\{[^{}\n]{1,40}\}", re.I)
 MARKDOWN = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`|^\s*#{1,6}\s*|#{2,}|^\s*>\s*", re.M)
 INLINE_LABEL = re.compile(r"\b(title|story|choices|options|chapter)\s*:", re.I)
-INLINE_OPTION = re.compile(r"\b(?:choice|option)\s*[A-F1-6]?\s*[:)]|(?:^|\s)[\(\[]?[A-Fa-f1-6][\)\]]\s", re.I)
+INLINE_OPTION = re.compile(r"\b(?:choice|option)\s*[A-F1-6]\s*[:)]|(?:^|\s)[\(\[]?[A-Fa-f1-6][\)\]]\s", re.I)
 PREAMBLE = re.compile(r"^\W*(?:sure|certainly|of course|okay|ok|absolutely|great|alright|here(?:'s| is| are))\b",
                       re.I)
 META = re.compile(
