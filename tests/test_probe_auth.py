@@ -14,6 +14,7 @@ API = "/api/"
 PUBLIC = {("GET", "/api/interactive-story/status"), ("GET", "/api/interactive-story/themes"),
           ("GET", "/api/interactive-story/image/{filename}"), ("GET", "/api/interactive-story/audio/{filename}"),
           ("GET", "/api/interactive-story/overlay-layout")}  # the saved panel placements every overlay reads
+SAMPLE_PARTS = {"step": "premise", "action": "open", "layout": "portrait"}  # path parts that are not ids
 BAD_AUTH = [b"", b"Authorization: Bearer nope\r\n", b"Authorization: Bearer \xff\xfe\r\n", b"Authorization: \xff\r\n",
             b"Authorization: Basic YWRtaW46YWRtaW4=\r\n", b"Authorization: Bearer " + b"x" * 4000 + b"\r\n"]
 
@@ -26,9 +27,8 @@ def admin_routes(app) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
         template = info.get("formatter") or info.get("path") or ""
         if not template.startswith(API) or route.method in ("HEAD", "OPTIONS") or (route.method, template) in PUBLIC:
             continue
-        found.append((route.method, re.sub(r"\{(\w+)(?::[^}]*)?\}",
-                                           lambda m: {"step": "premise", "action": "open", "layout": "portrait"}.get(m.group(1), "1"),
-                                           template)))
+        path = re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: SAMPLE_PARTS.get(m.group(1), "1"), template)
+        found.append((route.method, path))
     return sorted(set(found))
 
 
