@@ -60,7 +60,7 @@ async def test_sign_in_start_a_story_and_watch_it_in_the_overlay(serve: StartSer
     await expect(overlay.locator("#choices .choice").nth(1).locator(".choice-count")).to_have_text("2")
     await expect(admin.locator("#live-choices .live-choice").nth(1).locator(".count")).to_contain_text("2")
     await screenshot(admin, "admin-rehearsal")
-    await admin.locator("#force-end-button").click()
+    await admin.locator("#close-vote-button").click()
     await expect(overlay.locator("body")).to_have_attribute("data-screen", "result", timeout=10_000)
     await overlay.close()
     await admin.close()
@@ -74,6 +74,7 @@ async def test_a_wrong_token_asks_to_sign_in_and_api_errors_are_shown(serve: Sta
     await page.locator("#signin-button").click()
     await expect(page.locator("#theme-cards .theme-card")).to_have_count(13, timeout=10_000)  # 12 + custom
     form = page.locator("#settings-form")
+    await page.locator("#settings-advanced > summary").click()  # the writer's timeout is provider tuning: Advanced
     await form.locator('[name="llm.timeout_s"]').fill("0")
     await form.locator('button[type="submit"], #save-settings').first.click()
     await expect(page.locator("#error-banner")).to_contain_text("llm.timeout_s: must be at least 1")
@@ -271,7 +272,7 @@ async def test_edit_a_choice_during_the_vote_updates_the_overlay(serve: StartSer
     # An edit saved after the vote closed is refused, and the server's reason is shown.
     first = page.locator("#live-choices .live-choice").first
     await first.locator(".edit-choice").click()
-    await page.locator("#force-end-button").click()
+    await page.locator("#close-vote-button").click()
     await expect(page.locator("#live-state")).to_have_attribute("data-state", "waiting", timeout=10_000)
     await expect(page.locator("#live-choices .edit-choice").first).to_be_hidden()
     await first.locator(".edit-choice-input").fill("Too late")

@@ -21,7 +21,7 @@ const SOURCE_NAMES = { tiktok: "TikTok LIVE", simulator: "Simulated audience", n
 const BADGE_NAMES = { tiktok: "TikTok", simulator: "Simulator", none: "Chat" };
 const STATE_WORDS = {
   connecting: "Connecting…", live: "Live", offline: "Offline", reconnecting: "Reconnecting…",
-  error: "Error", stopped: "Stopped", off: "Off",
+  error: "Error", stopped: "Stopped", off: "Off", rehearsal: "Simulating",
 };
 
 let status = null;      // the latest status payload
@@ -61,6 +61,7 @@ function effectiveState(s) {
   const st = s.state || "off";
   if (s.running === false && ["live", "connecting", "reconnecting"].includes(st)) return "stopped";
   if (s.running && (st === "stopped" || st === "off")) return "connecting";
+  if (s.source === "simulator" && st === "live") return "rehearsal";  // amber, never the green of a real LIVE
   return STATE_WORDS[st] ? st : "error";
 }
 
@@ -165,6 +166,7 @@ function setStatus(s) {
   status = s;
   receivedAt = Date.now();
   render();
+  bus.emit("chat:status", s);
 }
 
 // Controls ------------------------------------------------------------------------------------

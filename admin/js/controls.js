@@ -1,18 +1,18 @@
 // Live controls: choices with vote bars (and "pick" buttons), chapters written ahead, the last result,
-// recent voters, ballots saved, and the Next chapter / Force vote end / End story buttons.
+// recent voters, ballots saved, and the buttons of the show: one main action that fits the beat (Open vote now /
+// Close vote now / Next chapter), +30 s and End story.
 import { $, el, fill, fmt, busy } from "./dom.js";
 import { bus } from "./bus.js";
 import * as api from "./api.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
-import { forceVoteEnd } from "./socket.js";
 import { live, isRunning } from "./livemodel.js";
 import { render } from "./liveview.js";
 
 const list = $("live-choices"), totals = $("live-totals"), lastResult = $("last-result");
-const recent = $("recent-votes"), ack = $("force-end-ack"), ballots = $("ballots-saved");
-const nextBtn = $("next-button"), forceBtn = $("force-end-button"), endBtn = $("end-button");
-const openBtn = $("open-vote-button"), extendBtn = $("extend-button");
+const recent = $("recent-votes"), ack = $("vote-ack"), ballots = $("ballots-saved");
+const nextBtn = $("next-button"), closeBtn = $("close-vote-button"), endBtn = $("end-button");
+const openBtn = $("open-vote-button"), extendBtn = $("extend-button"), voteBox = $("vote-console");
 const SKIPPABLE = new Set(["narrating", "result", "finale"]);  // beats "Next chapter" cuts short
 const confirmBox = $("end-confirm");
 let signature = "";
@@ -53,17 +53,18 @@ function build(v) {
     const ahead = el("span", { class: "ahead", hidden: true, attrs: { "aria-live": "polite" } });
     const head = el("div", { class: "choice-head" },
       el("span", { class: "letter", text: fmt.letter(i), title: `Viewers vote !${fmt.letter(i).toLowerCase()}` }),
-      textNode, edit, pick);
-    const li = el("li", { class: "live-choice", data: { index: String(i) } },
-      head,
-      el("div", { class: "bar" }, bar),
-      el("div", { class: "choice-nums" }, el("span", {}, count, unit, pct), ahead));
+      textNode, el("span", { class: "choice-nums" }, count, unit, pct), edit, pick);
+    const li = el("li", { class: "live-choice", data: { index: String(i) } }, head, el("div", { class: "bar" }, bar), ahead);
     const row = { li, count, unit, pct, bar, pick, edit, head, textNode, text, ahead, editor: null };
     return row;
   });
   if (editing) openEditor(rows[editing.index], editing.index, v.number, editing.value);
   if (rows.length) fill(list, rows.map((r) => r.li));
-  else fill(list, el("li", { class: "muted empty-choices", text: "Choices appear when the chapter is written." }));
+  else {
+    const final = live.chapter && live.chapter.isFinal;
+    fill(list, el("li", { class: "muted empty-choices",
+      text: final ? "The final chapter: no vote." : "Choices appear when the chapter is written." }));
+  }
 }
 
 function update(m) {
@@ -191,19 +192,24 @@ function renderRecent(items) {
       el("strong", { text: fmt.letter(r.choice || 0) }))));
 }
 
+/** The main action fits the beat: Open vote now while the chapter is read, Close vote now while viewers vote,
+ *  else Next chapter (Retry now after a failure, Skip to the end during the finale). */
 function renderButtons(m) {
   const known = m.known;
   const running = isRunning();
   const beat = m.beat ? m.beat.beat : "";
-  nextBtn.disabled = pending || (known && !["voting", "waiting", "error"].includes(m.state) && !SKIPPABLE.has(beat));
-  nextBtn.textContent = m.state === "voting" ? "Close vote & continue" : m.state === "error" ? "Retry now"
-    : beat === "finale" || beat === "narrating" ? "Skip to the end" : "Next chapter";
   const reading = beat === "narrating" && m.beat.then === "vote";
+  const voting = m.state === "voting";
+  voteBox.hidden = known && !running && !m.chapter;  // nothing to vote on: the empty note says what to do
   openBtn.hidden = !reading;
   openBtn.disabled = pending || !reading;
-  nextBtn.hidden = reading;
-  extendBtn.disabled = pending || (known && m.state !== "voting");
-  forceBtn.disabled = pending || (known && m.state !== "voting");
+  closeBtn.hidden = reading || !voting;
+  closeBtn.disabled = pending || !voting;
+  nextBtn.hidden = reading || voting;
+  nextBtn.disabled = pending || (known && !["waiting", "error"].includes(m.state) && !SKIPPABLE.has(beat));
+  nextBtn.textContent = m.state === "error" ? "Retry now" : beat === "finale" || beat === "narrating" ? "Skip to the end"
+    : "Next chapter";
+  extendBtn.disabled = pending || (known && !voting);
   endBtn.disabled = pending || (known && !running);
   if (known && !running) hideConfirm();
 }
@@ -249,28 +255,28 @@ $("end-confirm-now").addEventListener("click", guard(async () => {
   await command(endBtn, "end", { final: false }, "End story now", "Story ended");
 }, "end-now"));
 
-forceBtn.addEventListener("click", async () => {
+// Close the vote now: the winner is counted as usual. A vote that ran out a moment earlier is no failure.
+closeBtn.addEventListener("click", guard(async () => {
   ack.textContent = "Closing the vote…";
   ack.dataset.kind = "";
-  forceBtn.disabled = true;
+  pending = true;
+  renderButtons(live);
   try {
-    const reply = await forceVoteEnd();
-    const time = new Date().toLocaleTimeString();
-    if (reply.ok) {
-      ack.textContent = `Server: vote closed (${time}).`;
-      ack.dataset.kind = "ok";
-    } else {
-      ack.textContent = `Server: ${reply.error || "there was no open vote"} (${time}).`;
-      ack.dataset.kind = "warn";
-      if (reply.error) notify.error(`Force vote end: ${reply.error}`);
-    }
+    await busy(closeBtn, api.post("vote/close", {}, { label: "Close vote", quiet: true }));
+    ack.textContent = `Vote closed (${new Date().toLocaleTimeString()}).`;
+    ack.dataset.kind = "ok";
   } catch (err) {
-    ack.textContent = "";
-    notify.error(`Force vote end: ${err.message}`);
+    if (err.code !== "no_vote") {
+      ack.textContent = "";
+      throw err.shown ? err : notify.problem(`Close vote: ${err.message}`);
+    }
+    ack.textContent = `The vote had already closed (${new Date().toLocaleTimeString()}).`;
+    ack.dataset.kind = "warn";
   } finally {
-    renderButtons(live);
+    pending = false;
+    update(live);
   }
-});
+}, "close-vote"));
 
 bus.on("story:voting-started", () => { ack.textContent = ""; ack.dataset.kind = ""; });
 bus.on("live:changed", update);

@@ -158,7 +158,9 @@ function voters(list_) {
     el("h4", { text: "Top voters of this story" }),
     list_.length
       ? el("ol", {}, list_.map((v) => el("li", {}, el("span", { class: "nick", text: v.nickname || v.userId || "?" }),
-        el("span", { class: "muted", text: ` — ${fmt.plural(v.votes || 0, "vote")}` }))))
+        el("span", { class: "muted", text: ` — ${fmt.plural(v.votes || 0, "vote")}` }),
+        v.simulated ? el("span", { class: "rehearsal-tag", text: "rehearsal",
+          title: "The simulated audience or the Rehearsal box" }) : null)))
       : el("p", { class: "muted small", text: "Nobody voted." }));
 }
 

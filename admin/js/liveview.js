@@ -12,6 +12,7 @@ const progress = $("progress"), progressText = $("progress-text");
 const titleNode = $("live-title"), prose = $("live-text"), box = $("live-chapter");
 const empty = $("live-empty"), recapBox = $("live-recap");
 const sessionLine = $("live-session"), countdown = $("live-countdown"), countdownFill = $("countdown-fill");
+const countdownLabel = $("countdown-label");
 const errorBox = $("story-error"), keyBox = $("key-rejected"), headerKey = $("header-key-rejected");
 const writer = $("writer-label");
 // Built once, updated in place: the ticker re-renders 4x a second and must not replace the button.
@@ -116,17 +117,7 @@ export function renderStatus() {
     progressText.textContent = n ? `${what}… ${fmt.plural(n, "word")} so far` : `${what}…`;
   }
 
-  if (m.state === "voting" && m.voting) {
-    const left = remainingMs();
-    countdown.textContent = fmt.secs(left / 1000);
-    const total = (m.voting.durationS || 1) * 1000;
-    countdownFill.style.width = `${Math.min(100, (left / total) * 100)}%`;
-    countdown.classList.toggle("urgent", left < 10000);
-  } else {
-    countdown.textContent = "–";
-    countdown.classList.remove("urgent");
-    countdownFill.style.width = "0%";
-  }
+  renderCountdown();
 
   const showError = Boolean(m.error) && (m.state === "error" || Date.now() - m.errorAt < 3000);
   errorBox.hidden = !showError;
@@ -136,6 +127,26 @@ export function renderStatus() {
     errParts.message.textContent = m.error.message || "unknown error";
     errParts.retry.textContent = ` — ${retryWords()}`;
   }
+}
+
+/** The countdown in the vote console: the vote's time left, else what the beat waits for ("Vote opens in ~24 s"). */
+function renderCountdown() {
+  let label = "Vote", text = "–", share = 0, urgent = false;
+  if (m.state === "voting" && m.voting) {
+    const left = remainingMs();
+    text = fmt.secs(left / 1000);
+    share = Math.min(100, (left / ((m.voting.durationS || 1) * 1000)) * 100);
+    urgent = left < 10000;
+  } else if (m.beat && beatLeftMs() !== null && m.state !== "error" && m.state !== "ended") {
+    const b = m.beat, secs = fmt.secs(beatLeftMs() / 1000);
+    const found = b.beat === "narrating" ? [b.then === "vote" ? "Vote opens in" : "The End in", `~${secs}`]
+      : b.beat === "result" ? ["Next chapter in", secs] : b.beat === "finale" ? ["The End in", secs] : null;
+    if (found) [label, text] = found;
+  }
+  countdownLabel.textContent = label;
+  countdown.textContent = text;
+  countdownFill.style.width = `${share}%`;
+  countdown.classList.toggle("urgent", urgent);
 }
 
 function stepWords(step) {

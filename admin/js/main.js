@@ -18,6 +18,7 @@ import "./grade.js";
 import "./voices.js";
 import "./mediasettings.js";
 import "./chat.js";
+import "./audience.js";
 import "./overlaylink.js";
 import "./rehearsal.js";
 import "./memory.js";
@@ -43,6 +44,7 @@ document.addEventListener("click", (e) => {
 });
 
 function setActive(id) {
+  if (!links.some((a) => a.dataset.section === id)) return;  // a link inside a section (Settings → Writer)
   for (const a of links) a.classList.toggle("active", a.dataset.section === id);
 }
 

@@ -9,6 +9,7 @@ import { live, isRunning } from "./livemodel.js";
 import { render } from "./liveview.js";
 import { themes, setThemes, themeName } from "./themes.js";
 import { readStyle } from "./storystyle.js";
+import { confirmStart } from "./audience.js";
 
 const cards = $("theme-cards"), customBox = $("custom-theme-box"), custom = $("custom-theme");
 const outline = $("outline"), modelInput = $("start-model"), startBtn = $("start-button"), hint = $("start-hint");
@@ -108,6 +109,7 @@ startBtn.addEventListener("click", guard(async () => {
     }
     body.customTheme = text;
   }
+  if (!(await confirmStart())) return;
   let reply;
   try {
     reply = await busy(startBtn, api.post("start", body, { label: "Start story" }));

@@ -1,14 +1,16 @@
-// Overlay: the browser-source address (with layout variants), a copy button and a scaled live preview.
-import { $, el, fill } from "./dom.js";
+// Overlay: the browser-source addresses, landscape (OBS) and portrait (TikTok LIVE Studio), each with its copy
+// button, and a scaled live preview of either layout.
+import { $, el } from "./dom.js";
 import { bus } from "./bus.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
 
-const urlInput = $("overlay-url"), copyBtn = $("copy-overlay-url"), variants = $("overlay-variants");
+const variants = $("overlay-variants");
 const frameBox = $("overlay-frame"), frame = $("overlay-preview");
 const VARIANTS = [
-  { id: "landscape", label: "Landscape 16:9 (default)", query: "", w: 1920, h: 1080 },
-  { id: "portrait", label: "Portrait 9:16 (TikTok LIVE Studio, phone)", query: "?layout=portrait", w: 1080, h: 1920 },
+  { id: "landscape", label: "Landscape", query: "", w: 1920, h: 1080, input: $("overlay-url"), copy: $("copy-overlay-url") },
+  { id: "portrait", label: "Portrait", query: "?layout=portrait", w: 1080, h: 1920,
+    input: $("overlay-url-portrait"), copy: $("copy-overlay-portrait") },
 ];
 let current = VARIANTS[0];
 
@@ -16,7 +18,6 @@ const urlFor = (v) => `${location.origin}/overlay${v.query}`;
 
 function choose(v) {
   current = v;
-  urlInput.value = urlFor(v);
   for (const input of variants.querySelectorAll("input")) input.checked = input.value === v.id;
   loadPreview();
 }
@@ -39,40 +40,41 @@ function scale() {
   frame.style.transform = `translate(${left}px, ${top}px) scale(${s})`;
 }
 
-async function copy() {
-  const text = urlInput.value;
+/** Copy one layout's address (the Clipboard API, else a selection and execCommand on a plain-http LAN address). */
+async function copy(v, label) {
   let ok = false;
   if (navigator.clipboard && window.isSecureContext) {
-    try { await navigator.clipboard.writeText(text); ok = true; } catch { ok = false; }
+    try { await navigator.clipboard.writeText(v.input.value); ok = true; } catch { ok = false; }
   }
   if (!ok) {
-    // Fallback for plain-http LAN addresses where the Clipboard API is unavailable.
-    urlInput.focus();
-    urlInput.select();
+    v.input.focus();
+    v.input.select();
     try { ok = document.execCommand("copy"); } catch { ok = false; }
   }
   if (ok) {
-    notify.info("Overlay address copied");
-    copyBtn.textContent = "Copied ✓";
-    setTimeout(() => { copyBtn.textContent = "Copy"; }, 1800);
+    notify.info(`${v.label} overlay address copied`);
+    v.copy.textContent = "Copied ✓";
+    setTimeout(() => { v.copy.textContent = label; }, 1800);
   } else {
-    urlInput.select();
+    v.input.select();
     notify.error("Could not copy automatically: the address is selected, press Ctrl+C (⌘C on a Mac).");
   }
 }
 
-fill(variants, VARIANTS.map((v) => el("label", { class: "variant" },
+variants.append(...VARIANTS.map((v) => el("label", { class: "variant" },
   el("input", { type: "radio", name: "overlay-variant", value: v.id, on: { change: () => choose(v) } }),
-  el("span", { text: v.label }),
-  el("code", { text: `/overlay${v.query}` }))));
+  el("span", { text: v.label }))));
 
-copyBtn.addEventListener("click", guard(copy, "copy"));
-urlInput.addEventListener("focus", () => urlInput.select());
+for (const v of VARIANTS) {
+  const label = v.copy.textContent;
+  v.input.value = urlFor(v);
+  v.copy.addEventListener("click", guard(() => copy(v, label), "copy"));
+  v.input.addEventListener("focus", () => v.input.select());
+}
 $("overlay-reload").addEventListener("click", loadPreview);
 if (window.ResizeObserver) new ResizeObserver(scale).observe(frameBox);
 window.addEventListener("resize", scale);
 
 // Load the preview only once signed in (it opens its own read-only socket).
 bus.on("auth:signed-in", () => { if (!frame.getAttribute("src")) choose(current); });
-urlInput.value = urlFor(current);
 variants.querySelector("input").checked = true;

@@ -11,6 +11,7 @@ import { themeName, themeLabel, fillThemeSelect } from "./themes.js";
 import { styleFields, readStyle, styleWords } from "./storystyle.js";
 import { open as openInHistory } from "./history.js";
 import { PHASE_NAMES, STEP_WORDS, NEXT, writeBtns, acceptBtns, renderSteps, streamStep } from "./roomsteps.js";
+import { confirmStart } from "./audience.js";
 
 const list = $("drafts-list"), newForm = $("draft-new-form"), themeSel = $("draft-theme");
 const customBox = $("draft-custom-box"), custom = $("draft-custom"), wishes = $("draft-wishes");
@@ -310,6 +311,7 @@ editor.addEventListener("input", () => renderDirty());
 goLive.addEventListener("click", guard(async () => {
   if (!current) return;
   if (isRunning()) throw problem("Go live: a story is running. End it first (Live → End story).");
+  if (!(await confirmStart())) return;
   await save();
   const id = current.id;
   let reply;

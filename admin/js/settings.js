@@ -1,5 +1,6 @@
-// Settings form: inputs named by dotted keys ("story.num_choices"). Save sends only changed
-// fields; a 400 is shown next to the field it names. "Test connection" tries unsaved llm values.
+// Settings form: inputs named by dotted keys ("story.num_choices"), in groups (Show, Writer, Voice & pictures,
+// Chat, Advanced folded away). Save (a bar that stays on screen) sends only changed fields; a 400 is shown next to
+// the field it names, Advanced opened if it is there. "Test connection" tries unsaved llm values.
 // Secrets (password inputs) come back masked ("abc…wxyz"): they are sent only when typed into.
 // Checkboxes save true/false, sliders and number inputs numbers, list fields arrays of strings.
 import { $, el, clear, fill, busy, secondClick } from "./dom.js";
@@ -11,6 +12,7 @@ import { restingModels, restingWords } from "./liveview.js";
 import { setLlm } from "./live.js";
 
 const form = $("settings-form"), status = $("settings-status"), saveBtn = $("settings-save");
+const advanced = $("settings-advanced");
 const langSelect = $("s-language-select"), langInput = $("s-language");
 const testBtn = $("test-connection"), testBox = $("test-result"), testStatus = $("test-status");
 const modelsList = $("models-list"), datalist = $("model-options");
@@ -120,6 +122,8 @@ function showFieldError(name, message) {
   const input = name ? form.querySelector(`[name="${CSS.escape(name)}"]`) : null;
   if (!input) return false;
   input.setAttribute("aria-invalid", "true");
+  const folded = input.closest("details");
+  if (folded) folded.open = true;
   const box = input.closest(".field") || input.parentElement;
   box.append(el("p", { class: "field-error", text: message, attrs: { role: "alert" } }));
   input.focus();
@@ -186,6 +190,11 @@ $("settings-reset").addEventListener("click", () => {
   markDirty();
   bus.emit("settings:populated", { force: true });
 });
+
+// The group links scroll (main.js); the one to Advanced unfolds it too.
+for (const link of document.querySelectorAll('a[data-section="settings-advanced"]')) {
+  link.addEventListener("click", () => { advanced.open = true; });
+}
 
 // Remove a saved secret: two clicks, so a stray click during a show cannot do it.
 for (const button of clearButtons) {

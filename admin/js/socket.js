@@ -1,5 +1,5 @@
-// The /admin Socket.IO connection: forwards story:* events to the bus, shows a connection badge,
-// and sends story:force-vote-end with an acknowledgement.
+// The /admin Socket.IO connection: forwards story:* events to the bus and shows a connection badge.
+// Commands go over REST (api.js); the server's story:force-vote-end stays for other clients.
 import { $ } from "./dom.js";
 import { bus } from "./bus.js";
 import * as notify from "./notify.js";
@@ -36,7 +36,7 @@ function connect() {
     reconnectionDelayMax: 4000,
   });
   socket.on("connect", () => {
-    setBadge("live", "Live");
+    setBadge("live", "Connected");
     bus.emit("socket:connected", { reconnect: wasConnected });
     wasConnected = true;
   });
@@ -67,20 +67,6 @@ function disconnect() {
     socket = null;
   }
   setBadge("down", "Offline");
-}
-
-/** Emit story:force-vote-end; resolves with the server's ack or rejects after 5 s. */
-export function forceVoteEnd() {
-  return new Promise((resolve, reject) => {
-    if (!socket || !socket.connected) {
-      reject(new Error("Not connected to the server (live updates are reconnecting). Try again in a moment."));
-      return;
-    }
-    socket.timeout(5000).emit("story:force-vote-end", {}, (err, ack) => {
-      if (err) reject(new Error("The server did not answer within 5 seconds."));
-      else resolve(ack || {});
-    });
-  });
 }
 
 bus.on("auth:signed-in", connect);
