@@ -15,11 +15,14 @@ from plugin import events, keys
 from plugin.api.middleware import auth_middleware, error_middleware
 from plugin.api.routes import route_table
 from plugin.chat.activity import ViewerActivity
-from plugin.chat.commands import ModeratorCommands
 from plugin.chat.gateway import ChatGateway
+from plugin.chat.ideafilter import Blocklist
+from plugin.chat.ideas import IdeaBox
 from plugin.chat.service import ChatService
 from plugin.chat.simulator import SimulatedAudience
 from plugin.chat.tiktok import TikTokSource
+from plugin.chat.twitch import TwitchSource
+from plugin.chat.twitch_irc import ModeratorCommandsWithTwitch
 from plugin.clock import Clock, SystemClock
 from plugin.media.espeak.engine import EspeakEngine
 from plugin.media.filecache import FileCache
@@ -34,6 +37,7 @@ from plugin.room.writers_room import WritersRoom
 from plugin.settings.live import ConfigService
 from plugin.settings.schema import Settings
 from plugin.show.coordinator import Coordinator
+from plugin.show.ideas import AudienceIdeas
 from plugin.show.media import MediaDirector, MediaUrls
 from plugin.show.parts import ShowParts
 from plugin.show.prefetch import BranchPrefetcher
@@ -41,12 +45,14 @@ from plugin.show.timeline import ShowTimeline
 from plugin.show.tools import EditorTools
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
+from plugin.store.ideas import IdeaRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.room import RoomRepo
 from plugin.store.votes import VoteRepo
 from plugin.story.engine import StoryEngine
 from plugin.story.keeper import MemoryKeeper
+from plugin.story.language import resolve_language
 from plugin.story.prompts import PromptBook
 from plugin.tasks import Tasks
 from plugin.themes import load_themes
@@ -67,6 +73,12 @@ def data_dir(settings: Settings) -> Path:
     path = Path(settings.server.data_dir).expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _blocklist_languages(language: str) -> list[str]:
+    """Blocklists for ideas: the story's language (by its code: settings/blocklist/es.txt) and English."""
+    found = resolve_language(language)
+    return ["en"] if found is None or found.code == "en" else [found.code, "en"]
 
 
 def admin_token(settings: Settings) -> str:
@@ -93,6 +105,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         app[keys.DB] = db
         app[keys.STORIES], app[keys.VOTES], app[keys.META] = StoryRepo(db), VoteRepo(db), MetaRepo(db)
         app[keys.EDITS], app[keys.ROOM_STORE] = EditRepo(db), RoomRepo(db)
+        app[keys.IDEA_STORE] = IdeaRepo(db)
         config = ConfigService(app[keys.START_SETTINGS], app[keys.META])
         await config.load_saved()
         app[keys.CONFIG] = config
@@ -166,18 +179,26 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
         engine, keeper, app[keys.EDITS],
         lambda: (config.settings.story.prefetch, config.settings.story.prefetch_concurrency), emit)
     voter = VoteRunner(votes=app[keys.VOTES], desk=desk, emit=emit, clock=clock, config=config)
+    ideas = app[keys.IDEAS] = IdeaBox(
+        app[keys.IDEA_STORE], emit, clock, lambda: config.settings.ideas,
+        lambda: coordinator.session.id if coordinator.session is not None and coordinator.running else None,
+        Blocklist([SETTINGS_DIR / "blocklist", data_dir(app[keys.START_SETTINGS]) / "blocklist"],
+                  lambda: _blocklist_languages(config.settings.story.language), clock))
+    stage = app[keys.IDEA_STAGE] = AudienceIdeas(ideas, app[keys.EDITS], prefetcher, emit, lambda: config.settings)
     coordinator = Coordinator(ShowParts(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
         keeper=keeper, desk=desk, voter=voter, prefetcher=prefetcher, llm=app[keys.LLM], emit=emit, clock=clock,
-        timeline=timeline, media=media))
+        timeline=timeline, media=media, ideas=stage))
     coordinator.extra_state["media"] = media.status
     coordinator.extra_state["narration"] = media.narration_state
+    coordinator.extra_state["ideaCredits"] = lambda: (
+        stage.on_screen(coordinator.live.session_id, coordinator.live.number) if coordinator.live else None)
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
     app[keys.ROOM] = WritersRoom(engine, app[keys.ROOM_STORE], app[keys.STORIES], keeper,
                                  lambda: config.settings.story)
     app[keys.JOBS] = jobs = JobRunner(engine, app[keys.ROOM_STORE], app[keys.LLM], emit)
     app[keys.STORYBOOK] = Storybook(app[keys.STORIES], app[keys.VOTES], app[keys.EDITS], app[keys.THEMES],
-                                    app[keys.IMAGE_CACHE])
+                                    app[keys.IMAGE_CACHE], ideas=ideas)
 
     tools = app[keys.TOOLS]
 
@@ -192,20 +213,24 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     realtime.bind(coordinator.snapshot, {events.FORCE_VOTE_END: force_vote_end,
                                          events.REGENERATE_IMAGE: regenerate_image})
     await desk.start()
+    active = await app[keys.STORIES].active_session()
+    await ideas.start(active.id if active is not None else None)  # before the loop may use them
     await coordinator.resume()
     await jobs.resume_unfinished()
     yield
     await jobs.shutdown()
     await coordinator.shutdown()
+    await ideas.stop()
     await desk.stop()
 
 
 async def _chat(app: web.Application) -> AsyncIterator[None]:
-    """The chat gateway and the configured chat source (switchable at runtime)."""
+    """The chat gateway and the configured chat sources (several at once, switchable at runtime)."""
     config, desk, coordinator = app[keys.CONFIG], app[keys.DESK], app[keys.COORDINATOR]
     activity = ViewerActivity(app[keys.VOTES])
-    commands = ModeratorCommands(coordinator, lambda: config.settings.tiktok)
-    gateway = ChatGateway(desk, activity=activity, commands=commands, on_stream=coordinator.on_stream_status)
+    commands = ModeratorCommandsWithTwitch(coordinator, lambda: config.settings.tiktok)
+    gateway = ChatGateway(desk, activity=activity, commands=commands, on_stream=coordinator.on_stream_status,
+                          ideas=app[keys.IDEAS])
     app[keys.GATEWAY] = gateway
 
     def simulator(_: Settings) -> SimulatedAudience:
@@ -218,7 +243,11 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     def tiktok(_: Settings) -> TikTokSource:
         return TikTokSource(lambda: config.settings.tiktok, app[keys.CLOCK])
 
-    chat = ChatService(gateway, config, {"simulator": simulator, "tiktok": tiktok}, app[keys.REALTIME].emit)
+    def twitch(_: Settings) -> TwitchSource:
+        return TwitchSource(lambda: config.settings.twitch, app[keys.CLOCK])
+
+    chat = ChatService(gateway, config, {"simulator": simulator, "tiktok": tiktok, "twitch": twitch},
+                       app[keys.REALTIME].emit)
     coordinator.extra_state["chat"] = chat.status
     app[keys.CHAT] = chat
     activity.start()

@@ -80,7 +80,7 @@ def markdown() -> str:
         public = " (overlays get a public form)" if "public" in cls.__dict__ else ""
         parts.append(f"\n## `{cls.name}`\n\n{inspect.getdoc(cls)} To: {audience}{public}.\n\n"
                      "| field | type | meaning |\n|---|---|---|\n" + "\n".join(_fields(cls)) + "\n")
-    for part in (events.ChapterView, events.RecentVoter):
+    for part in events.PARTS:
         parts.append(f"\n## `{part.__name__}`\n\n{inspect.getdoc(part)}\n\n"
                      "| field | type | meaning |\n|---|---|---|\n" + "\n".join(_fields(part)) + "\n")
     return "".join(parts)

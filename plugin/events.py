@@ -186,6 +186,7 @@ class VotingStarted(Event):
     extended: bool
     paused: bool  # the LIVE ended: the countdown holds
     server_time: int
+    keywords: list[str | None] = field(default_factory=list)  # voting.keywords: "!sword" counts for that choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,7 @@ class VotingEnded(Event):
     winner_index: int
     winner_text: str
     choices: list[str]
-    reason: str  # votes | tie | no_votes | admin
+    reason: str  # votes | tie | no_votes | admin | decided-early (the leader was voting.early_end_margin ahead)
     counts: list[int]
     total: int
     voters: int
@@ -290,6 +291,40 @@ class OverlayLayout(Event):
     name = "story:overlay-layout"
     layout: str  # landscape | portrait
     panels: dict[str, Any] | None  # {"story"|"vote": {"x","y","w","h"}} in % of the canvas
+
+
+@dataclass(frozen=True, slots=True)
+class IdeaCredit(Wire):
+    """A viewer's idea a chapter used, to credit on screen ("idea by @nova_11")."""
+
+    idea_id: int
+    text: str  # the idea as the viewer proposed it, cleaned (a choice's text as shown is in the vote's choices)
+    by: list[str]  # nicknames of who proposed it, first proposer first (at most 5)
+    handles: list[str]  # their @names in the same order, without the @ ("" when the platform gave none)
+    proposers: int  # viewers who proposed it (near-duplicates merged)
+    used_as: str  # note (it steered this chapter's story) | choice (it is one of this chapter's choices)
+    choice_index: int | None  # for a choice: its place on the vote (0 = A)
+
+
+@dataclass(frozen=True, slots=True)
+class IdeasCredited(Event):
+    """A chapter used viewers' ideas (ideas.mode note or ballot); sent after its story:chapter-ready.
+    `story:state.ideaCredits` repeats it for the chapter on screen (null when it used none)."""
+
+    name = "story:idea-credit"
+    session_id: int
+    chapter_number: int
+    credits: list[IdeaCredit]
+
+
+@dataclass(frozen=True, slots=True)
+class IdeasUpdated(Event):
+    """Viewers' ideas arrived, merged with a near-duplicate, or were decided (coalesced)."""
+
+    name = "story:ideas-updated"
+    admin_only = True
+    pending: int  # ideas waiting for the streamer
+    ideas: list[dict[str, Any]]  # the ideas that changed, as GET ideas lists them
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +416,7 @@ class ChatStatus(Event):
 EVENTS: tuple[type[Event], ...] = (
     State, GenerationStarted, ChapterToken, ChapterReset, ChapterReady, ChapterUpdated, VotingStarted, VoteUpdate,
     VotingEnded, ImageUpdated, ImageFailed, Narration, Ended, Error, TaskProgress, BallotsSaved, BranchReady,
-    NotesUpdated, MemoryUpdated, ChatStatus,
+    NotesUpdated, MemoryUpdated, ChatStatus, IdeasCredited, IdeasUpdated,
 )
+PARTS: tuple[type[Wire], ...] = (ChapterView, RecentVoter, IdeaCredit)  # payload parts, documented after the events
 STATE = State.name  # the one event name sent outside an emit (on connect)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from plugin.chat.gateway import ChatGateway
+from plugin.chat.ideas import IdeaBox
 from plugin.chat.service import ChatService
 from plugin.clock import Clock
 from plugin.media.filecache import FileCache
@@ -17,9 +18,11 @@ from plugin.room.writers_room import WritersRoom
 from plugin.settings.live import ConfigService
 from plugin.settings.schema import Settings
 from plugin.show.coordinator import Coordinator
+from plugin.show.ideas import AudienceIdeas
 from plugin.show.tools import EditorTools
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
+from plugin.store.ideas import IdeaRepo
 from plugin.store.meta import MetaRepo
 from plugin.store.repo import StoryRepo
 from plugin.store.room import RoomRepo
@@ -58,3 +61,6 @@ JOBS = web.AppKey("jobs", JobRunner)
 STORYBOOK = web.AppKey("storybook", Storybook)
 ENGINE = web.AppKey("engine", StoryEngine)
 PRICES = web.AppKey("prices", dict)
+IDEA_STORE = web.AppKey("idea_store", IdeaRepo)
+IDEAS = web.AppKey("ideas", IdeaBox)
+IDEA_STAGE = web.AppKey("idea_stage", AudienceIdeas)

@@ -24,4 +24,4 @@ def test_payloads_go_out_in_camel_case_and_overlays_never_get_error_details() ->
     assert ready["chapterNumber"] == 2 and ready["fellBack"] is False and "chapter" not in ready
     assert {cls.name for cls in events.EVENTS if cls.admin_only} == {
         "story:task-progress", "story:ballots-saved", "story:branch-ready", "story:notes-updated",
-        "story:memory-updated", "story:chat-status"}
+        "story:memory-updated", "story:chat-status", "story:ideas-updated"}

@@ -8,9 +8,10 @@ import random
 import pytest
 
 from plugin.clock import ManualClock
-from plugin.voting.parse import parse_vote
+from plugin.voting.keywords import choice_keywords
+from plugin.voting.parse import parse_keyword, parse_vote
 from plugin.voting.round import RoundTimer
-from plugin.voting.tally import Tally, pick_winner, round_rng
+from plugin.voting.tally import Tally, clear_lead, pick_winner, round_rng
 
 
 @pytest.mark.parametrize(
@@ -107,3 +108,40 @@ async def test_round_timer_can_be_extended_and_forced() -> None:
     timer.force(choice=2)
     assert await asyncio.wait_for(waiter, 5) == "forced"
     assert timer.forced_choice == 2
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("!sword", 0), ("！Sword!", 0), (" #run ", 1), ("/tree", 2), ("!RUN.", 1), ("run", None), ("run!", None),
+    ("!swords", None), ("!sword please", None), ("!a", None), ("", None), ("!" + "x" * 40, None),
+])
+def test_keywords_need_the_bang_and_the_whole_word(text: str, expected: int | None) -> None:
+    assert parse_keyword(text, {"sword": 0, "run": 1, "tree": 2}) == expected
+
+
+def test_each_choice_gets_its_own_short_keyword_from_its_text() -> None:
+    assert choice_keywords(["Draw the sword", "Run", "Hide behind the old tree"]) == ["sword", "run", "tree"]
+    assert choice_keywords(["Trust Nim's", "Don't trust"]) == ["nim", "dont"]  # possessives and apostrophes
+    # a word every choice shares is no keyword; accents are dropped; too short or non-Latin text gets none
+    assert choice_keywords(["Open the red door", "Open the blue door", "Go", "東へ行く", "Visit the Café"]) == [
+        "red", "blue", None, None, "cafe"]
+    # never a command (nor the configured idea command), never twice, always 3-10 lowercase ASCII letters
+    found = choice_keywords(["Skip the extend endvote join", "Suggest an idea", "Propose a plan"], ["propose"])
+    assert found == [None, "suggest", "plan"]
+    long = choice_keywords(["Investigate the extraordinary lighthouse", "Investigate it", "Extraordinary"])
+    assert all(k is None or (k.isascii() and k.isalpha() and k.islower() and 3 <= len(k) <= 10) for k in long)
+    assert len({k for k in long if k}) == len([k for k in long if k])
+    assert choice_keywords(["Draw the sword", "Run"]) == choice_keywords(["Draw the sword", "Run"])  # deterministic
+
+
+@pytest.mark.parametrize(("weights", "voters", "expected"), [
+    ([6, 2, 0], 8, True),  # (6 - 2) / 8 = 0.5
+    ([5, 3, 0], 8, False),  # 0.25
+    ([4, 4, 0], 8, False),  # a tie never ends a vote early
+    ([9, 0, 0], 3, False),  # too few voters (a gift-weighted ballot counts once)
+    ([10, 0, 0], 10, True),
+    ([0, 0, 0], 10, False),
+])
+def test_a_clear_lead_is_a_share_of_all_votes_with_enough_voters(weights: list[int], voters: int,
+                                                                 expected: bool) -> None:
+    assert clear_lead(weights, voters, 0.5, 4) is expected
+    assert clear_lead(weights, voters, 0.0, 1) is False  # 0: never early

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from plugin.api import config, edits, layout, llm_proxy, media, pages, room, story, stream
+from plugin.api import config, edits, ideas, layout, llm_proxy, media, pages, room, story, stream
 
 API = "/api/interactive-story"
 
@@ -68,6 +68,10 @@ def route_table() -> list[web.RouteDef]:
         web.post(f"{API}/writers-chat", room.writers_chat, name="writers-chat"),
         web.get(f"{API}/export/{{session_id}}", room.export, name="export"),
         web.post(f"{API}/stream", stream.stream, name="stream"),
+        # viewers' ideas (!idea in chat): the streamer's review
+        web.get(f"{API}/ideas", ideas.list_ideas, name="ideas"),
+        web.post(f"{API}/ideas/{{idea_id}}/approve", ideas.approve, name="idea-approve"),
+        web.post(f"{API}/ideas/{{idea_id}}/reject", ideas.reject, name="idea-reject"),
         # the LLM proxy for the panel's AI buttons (status and models are the same answers as above)
         web.get("/api/llm/status", config.llm_status, name="proxy-status"),
         web.get("/api/llm/models", config.llm_models, name="proxy-models"),

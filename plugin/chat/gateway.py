@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from plugin.chat.activity import ViewerActivity
 from plugin.chat.commands import ModeratorCommands
+from plugin.chat.ideas import IdeaBox
 from plugin.messages import (
     ChatEvent,
     ChatMessage,
@@ -51,8 +52,10 @@ class ChatGateway:
         activity: ViewerActivity | None = None,
         commands: ModeratorCommands | None = None,
         on_stream: Callable[[StreamStatus], None] | None = None,
+        ideas: IdeaBox | None = None,  # !idea lines (viewers' story ideas)
     ) -> None:
         self.desk = desk
+        self.ideas = ideas
         self.activity = activity
         self.commands = commands
         self.on_stream = on_stream
@@ -64,6 +67,7 @@ class ChatGateway:
         self.votes = 0
         self.duplicates = 0
         self.ignored = 0
+        self._platforms: dict[str, list[int]] = {}  # platform -> [chat messages, votes]
 
     def accept(self, event: ChatEvent) -> Verdict:
         """Route one event; a message id seen before is dropped."""
@@ -75,6 +79,7 @@ class ChatGateway:
         recent, older, window = self._recent, self._older, self._window
         desk_accept = self.desk.accept
         votes = duplicates = ignored = 0
+        platform, run_messages, run_votes = "", 0, 0  # chat comes in runs from one platform: counted per run
         for event in batch:
             msg_id = event.msg_id
             if msg_id is not None:
@@ -85,19 +90,36 @@ class ChatGateway:
                 if len(recent) >= window:
                     older, recent = recent, set()
                     self._older, self._recent = older, recent
-            if type(event) is not ChatMessage:
+            if type(event) is not ChatMessage and not isinstance(event, ChatMessage):  # exact type first: fast
                 self._route_other(event)
                 ignored += 1
-            elif desk_accept(event):
+                continue
+            if event.platform is not platform:
+                self._count_platform(platform, run_messages, run_votes)
+                platform, run_messages, run_votes = event.platform, 0, 0
+            run_messages += 1
+            if desk_accept(event):
                 votes += 1
+                run_votes += 1
             else:
                 ignored += 1
-                if self.commands is not None and event.text.startswith(("!", "！")):
-                    self.commands.handle(event)
+                if event.text.startswith(("!", "！")):
+                    if self.ideas is not None and self.ideas.offer(event):
+                        continue
+                    if self.commands is not None:
+                        self.commands.handle(event)
+        self._count_platform(platform, run_messages, run_votes)
         self.votes += votes
         self.duplicates += duplicates
         self.ignored += ignored
         return {"vote": votes, "duplicate": duplicates, "ignored": ignored}
+
+    def _count_platform(self, platform: str, messages: int, votes: int) -> None:
+        """Add one run of chat messages (and the votes among them) to its platform's counters."""
+        if messages:
+            counts = self._platforms.setdefault(platform, [0, 0])
+            counts[0] += messages
+            counts[1] += votes
 
     def _route_other(self, event: ChatEvent) -> None:
         """Gifts and likes weigh ballots and count in viewer stats; stream status goes to the story."""
@@ -115,6 +137,10 @@ class ChatGateway:
     def stats(self) -> dict[str, int]:
         """Counters for status and metrics."""
         return {"votes": self.votes, "duplicates": self.duplicates, "ignored": self.ignored}
+
+    def platforms(self) -> dict[str, dict[str, int]]:
+        """Chat messages and votes counted per platform ("tiktok", "twitch", ...): one vote, every audience."""
+        return {name: {"messages": messages, "votes": votes} for name, (messages, votes) in self._platforms.items()}
 
     async def pump(self, source: ChatSource, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
         """Feed a source's events in until cancelled; a failing source is restarted after a pause."""

@@ -1,4 +1,4 @@
-"""Runs the configured chat source into the gateway, and switches sources when settings change."""
+"""Runs the configured chat sources into the gateway (several at once), and switches them when settings change."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ SourceFactory = Callable[[Settings], ChatSource]
 
 
 class ChatService:
-    """Owns the one running chat-source task; `chat.source` changes apply at once."""
+    """Owns the running chat-source tasks: `chat.sources` (or the one `chat.source`); changes apply at once."""
 
     def __init__(
         self,
@@ -32,36 +32,42 @@ class ChatService:
         self.config = config
         self.factories = factories
         self.announce = announce
-        self.source: ChatSource | None = None
-        self._task: asyncio.Task[None] | None = None
+        self.sources: dict[str, ChatSource] = {}  # by name, in the order the settings list them
+        self._running: dict[str, asyncio.Task[None]] = {}
         self._tasks = Tasks()
-        self._name = "none"
+        self._names: tuple[str, ...] = ()
         config.on_change(self._settings_changed)
 
+    @property
+    def source(self) -> ChatSource | None:
+        """The first running source (the one `chat.source` names)."""
+        return next(iter(self.sources.values()), None)
+
     def start(self) -> None:
-        """Start the source the settings name, and the watcher that reports its connection state."""
+        """Start the sources the settings name, and the watcher that reports their connection state."""
         self._switch(self.config.settings)
         if self.announce is not None:
             self._tasks.spawn(self._watch(), "chat-status")
 
     async def stop(self) -> None:
-        """Stop the running source."""
-        task, self._task = self._task, None
-        if task is not None:
+        """Stop the running sources."""
+        tasks, self._running = list(self._running.values()), {}
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self) -> None:
-        """Stop the source and the watcher (shutdown)."""
+        """Stop the sources and the watcher (shutdown)."""
         await self._tasks.close()
-        self._task = None
+        self._running = {}
 
     async def _watch(self) -> None:
-        """Tell admin panels whenever the connection state changes (checked every second)."""
+        """Tell admin panels whenever a connection state changes (checked every second)."""
         last: tuple[Any, ...] = ()
         while True:
             status = self.status()
-            key = (status.get("source"), status.get("state"), status.get("detail"), status.get("running"))
+            key = tuple((name, s.get("state"), s.get("detail"), s.get("running"))
+                        for name, s in status["sources"].items()) or (status.get("state"),)
             if key != last and self.announce is not None:
                 last = key
                 try:
@@ -71,38 +77,64 @@ class ChatService:
             await asyncio.sleep(1.0)
 
     def status(self) -> dict[str, Any]:
-        """Which source runs and its own state, plus the gateway's counters."""
-        own = self.source.status() if self.source is not None else {"state": "off"}
-        running = self._task is not None and not self._task.done()
-        if self.source is not None and not running:
-            own = {**own, "state": "stopped", "detail": "disconnected by the admin"}
-        return {**own, "source": self._name, "running": running, **self.gateway.stats()}
+        """The first source's own state at the top level (as with one source), every source's state under
+        `sources`, messages and votes per platform under `platforms`, plus the gateway's counters."""
+        sources: dict[str, dict[str, Any]] = {}
+        for name, source in self.sources.items():
+            own = source.status()
+            task = self._running.get(name)
+            running = task is not None and not task.done()
+            if not running:
+                own = {**own, "state": "stopped", "detail": "disconnected by the admin"}
+            sources[name] = {**own, "source": name, "running": running}
+        first = next(iter(sources.values()), {"state": "off", "source": "none", "running": False})
+        return {**first, "running": any(s["running"] for s in sources.values()), "sources": sources,
+                "platforms": self.gateway.platforms(), **self.gateway.stats()}
 
     def connect(self) -> dict[str, Any]:
-        """(Re)start the configured source now (the admin's connect button)."""
+        """(Re)start the configured sources now (the admin's connect button)."""
         self._switch(self.config.settings)
         return self.status()
 
     async def disconnect(self) -> dict[str, Any]:
-        """Stop the source until connect (or a settings change) starts it again."""
+        """Stop the sources until connect (or a settings change) starts them again."""
         await self.stop()
-        if self.source is not None and hasattr(self.source, "stop"):
-            await self.source.stop()
+        for source in self.sources.values():
+            if hasattr(source, "stop"):
+                await source.stop()
         return self.status()
 
     def _settings_changed(self, settings: Settings) -> None:
-        """Switch sources when chat.source changes."""
-        if settings.chat.source != self._name:
-            self._switch(settings)
+        """Start and stop sources when chat.sources (or chat.source) changes; the others keep running."""
+        names = settings.chat.active()
+        if names != self._names:
+            self._apply(names, settings)
+        for source in self.sources.values():
+            changed = getattr(source, "settings_changed", None)
+            if changed is not None:
+                changed()
 
     def _switch(self, settings: Settings) -> None:
-        """Cancel the running source (if any) and start the named one."""
-        if self._task is not None:
-            self._task.cancel()
-        self._name = settings.chat.source
-        factory = self.factories.get(self._name)
-        self.source = factory(settings) if factory else None
-        self._task = None
-        if self.source is not None:
-            log.info("chat source: %s", self._name)
-            self._task = self._tasks.spawn(self.gateway.pump(self.source), f"chat-{self._name}")
+        """Cancel every running source and start the configured ones afresh."""
+        for task in self._running.values():
+            task.cancel()
+        self._running = {}
+        self.sources = {}
+        self._apply(settings.chat.active(), settings)
+
+    def _apply(self, names: tuple[str, ...], settings: Settings) -> None:
+        """Stop the sources no longer named, start the newly named ones, keep the rest as they are."""
+        for name in [n for n in self.sources if n not in names]:
+            task = self._running.pop(name, None)
+            if task is not None:
+                task.cancel()
+            del self.sources[name]
+        for name in names:
+            factory = self.factories.get(name)
+            if name in self.sources or factory is None:
+                continue
+            source = self.sources[name] = factory(settings)
+            log.info("chat source: %s", name)
+            self._running[name] = self._tasks.spawn(self.gateway.pump(source), f"chat-{name}")
+        self.sources = {name: self.sources[name] for name in names if name in self.sources}
+        self._names = names

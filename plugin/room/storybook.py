@@ -12,6 +12,7 @@ from typing import Any, Literal
 import jinja2
 
 from plugin.brief import choice_label
+from plugin.chat.ideas import MAX_BY, IdeaBox
 from plugin.errors import NotFound
 from plugin.media.filecache import CONTENT_TYPES, FileCache
 from plugin.paths import SETTINGS_DIR
@@ -39,8 +40,9 @@ class Storybook:
     """Gathers everything a session produced and renders it."""
 
     def __init__(self, stories: StoryRepo, votes: VoteRepo, edits: EditRepo, themes: ThemeBook, images: FileCache,
-                 folder: Path = SETTINGS_DIR / "export") -> None:
+                 folder: Path = SETTINGS_DIR / "export", ideas: IdeaBox | None = None) -> None:
         self.stories, self.votes, self.edits, self.themes, self.images = stories, votes, edits, themes, images
+        self.ideas = ideas
         loader = jinja2.FileSystemLoader(folder)
         # HTML is autoescaped: every model- and viewer-supplied string lands as text
         self.html = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
@@ -56,7 +58,8 @@ class Storybook:
         results = await self.votes.results(session_id)
         roads = await self.edits.branches(session_id)
         chapters = []
-        for chapter in await self.stories.chapters(session_id):
+        stored = await self.stories.chapters(session_id)
+        for chapter in stored:
             counts = results.get(chapter.number, [])
             total = sum(c["votes"] for c in counts) or 0
             votes = [{"letter": choice_label(c["index"]), "text": c["text"], "votes": c["votes"],
@@ -77,7 +80,20 @@ class Storybook:
             "date": datetime.datetime.fromtimestamp(session.created_at).strftime("%Y-%m-%d"),
             "total_votes": sum(c["votes"] for chapter in results.values() for c in chapter),
             "chapters": chapters, "top_voters": await self.votes.top_voters(session_id, limit=10),
+            "ideas": await self._ideas(session_id, {c.number: c.chosen_index for c in stored}),
         }
+
+    async def _ideas(self, session_id: int, chosen: dict[int, int | None]) -> dict[str, Any]:
+        """Ideas from the audience: the approved ones with who proposed them and what became of them, and how many
+        were proposed and turned down (their text stays out of the book)."""
+        saved = await self.ideas.saved(session_id) if self.ideas is not None else []
+        kept = [{"text": idea.text, "by": [a.nickname for a in authors[:MAX_BY]], "proposers": idea.proposers,
+                 "used_as": idea.used_as, "chapter": idea.used_in_chapter,
+                 "letter": choice_label(idea.choice_index) if idea.choice_index is not None else None,
+                 "won": idea.used_as == "choice" and chosen.get(idea.used_in_chapter or 0) == idea.choice_index}
+                for idea, authors in saved if idea.status in ("approved", "used")]
+        return {"list": kept, "proposed": len(saved),
+                "rejected": sum(1 for idea, _ in saved if idea.status == "rejected")}
 
     def _embedded(self, name: str | None) -> str | None:
         """A cached picture as a data: URI, so the HTML file stands alone."""

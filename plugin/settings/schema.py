@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from plugin.errors import SettingsError
 from plugin.paths import DEFAULT_SETTINGS
+from plugin.settings.ideas import IdeaSettings
 from plugin.yamlfile import LineMap, load_yaml_file
 
 Flat = dict[str, Any]
@@ -98,6 +99,9 @@ class VotingSettings:
     max_weight_per_viewer: int = _range(1, 1000)
     opens: Literal["after_narration", "with_chapter"]
     max_wait_s: float = _range(0, 3600)
+    keywords: bool
+    early_end_margin: float = _range(0, 1)
+    early_end_min_votes: int = _range(1, 1_000_000)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,11 +152,21 @@ class RealtimeSettings:
     redis_url: str
 
 
+ChatSourceName = Literal["simulator", "tiktok", "twitch"]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSettings:
-    """Where viewers' chat comes from."""
+    """Where viewers' chat comes from: one source (`source`, the admin panel's picker) or several (`sources`)."""
 
-    source: Literal["simulator", "tiktok", "none"]
+    source: Literal["simulator", "tiktok", "twitch", "none"]
+    sources: tuple[ChatSourceName, ...]
+
+    def active(self) -> tuple[str, ...]:
+        """The sources that run: `sources`, or the one `source` names while `sources` is empty."""
+        if self.sources:
+            return self.sources
+        return () if self.source == "none" else (self.source,)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,6 +181,17 @@ class TikTokSettings:
     offline_poll_s: float = _range(5, 3600)
     stall_timeout_s: float = _range(5, 3600)
     moderators: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TwitchSettings:
+    """The Twitch chat connection (anonymous, read-only IRC over WebSocket)."""
+
+    channel: str
+    url: str
+    reconnect_min_s: float = _range(0.1, 600)
+    reconnect_max_s: float = _range(1, 3600)
+    stall_timeout_s: float = _range(5, 3600)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,12 +212,14 @@ class Settings:
     llm: LLMSettings
     story: StorySettings
     voting: VotingSettings
+    ideas: IdeaSettings
     show: ShowSettings
     images: ImageSettings
     tts: SpeechSettings
     realtime: RealtimeSettings
     chat: ChatSettings
     tiktok: TikTokSettings
+    twitch: TwitchSettings
     simulator: SimulatorSettings
 
     def flat(self) -> Flat:
@@ -233,7 +260,8 @@ def _schema() -> dict[str, FieldSpec]:
 SCHEMA = _schema()
 SECRET_KEYS = frozenset({"llm.api_key", "server.admin_token", "tiktok.sign_api_key", "tiktok.session_id",
                          "images.api_key", "tts.api_key"})
-URL_KEYS = frozenset({"llm.base_url", "images.base_url", "tts.base_url", "realtime.redis_url"})  # may hold a password
+URL_KEYS = frozenset({"llm.base_url", "images.base_url", "tts.base_url", "realtime.redis_url",  # may hold a password
+                      "twitch.url"})
 STARTUP_ONLY_KEYS = frozenset({"server.host", "server.port", "server.data_dir", "server.admin_token",
                                "realtime.redis_url"})
 
@@ -243,8 +271,15 @@ def _type_name(kind: Any) -> str:
     if typing.get_origin(kind) is Literal:
         return "one of " + ", ".join(repr(v) for v in typing.get_args(kind))
     if typing.get_origin(kind) is tuple:
-        return "a list of strings"
+        choices = _tuple_choices(kind)
+        return "a list of " + ", ".join(repr(v) for v in choices) if choices else "a list of strings"
     return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(kind, str(kind))
+
+
+def _tuple_choices(kind: Any) -> tuple[Any, ...]:
+    """The allowed items of a `tuple[Literal[...], ...]` setting; () for a list of any strings."""
+    item = typing.get_args(kind)[0] if typing.get_args(kind) else str
+    return typing.get_args(item) if typing.get_origin(item) is Literal else ()
 
 
 def coerce_value(spec: FieldSpec, value: Any) -> Any:
@@ -253,6 +288,7 @@ def coerce_value(spec: FieldSpec, value: Any) -> Any:
     if typing.get_origin(kind) is Literal:
         if value is None:
             value = ""
+        value = "off" if value is False and "off" in typing.get_args(kind) else value  # YAML reads `off` as false
         if value not in typing.get_args(kind):
             raise ValueError(f"expected {_type_name(kind)}, got {value!r}")
         return value
@@ -261,7 +297,14 @@ def coerce_value(spec: FieldSpec, value: Any) -> Any:
             return ()
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"expected {_type_name(kind)}, got {value!r}")
-        return tuple(v.strip() for v in value if v.strip())
+        items = tuple(v.strip() for v in value if v.strip())
+        choices = _tuple_choices(kind)
+        if choices:
+            for item in items:
+                if item not in choices:
+                    raise ValueError(f"expected {_type_name(kind)}, got {item!r}")
+            items = tuple(dict.fromkeys(items))  # each once, first mention first
+        return items
     if kind is str:
         if value is None:
             return ""
@@ -312,7 +355,20 @@ def validate_layer(data: Any, source: str, lines: LineMap | None = None) -> Flat
             result[key] = coerce_value(spec, value)
         except ValueError as exc:
             raise SettingsError(f"{where}: {key}: {exc}", field=key) from None
+    _pair_chat_sources(result)
     return result
+
+
+def _pair_chat_sources(layer: Flat) -> None:
+    """Keep chat.source (one source: the admin panel's picker, older files) and chat.sources (several at once)
+    saying the same thing within a layer. A layer that sets only chat.source clears chat.sources (that one source
+    runs); a layer that sets a non-empty chat.sources names its first source in chat.source, for readers of the
+    older key. When a layer sets both, a non-empty chat.sources wins."""
+    sources = layer.get("chat.sources")
+    if sources:
+        layer["chat.source"] = sources[0]
+    elif sources is None and "chat.source" in layer:
+        layer["chat.sources"] = ()
 
 
 def build_settings(flat: Flat) -> Settings:

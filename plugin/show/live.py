@@ -71,6 +71,7 @@ def voting_view(current: OpenRound | None, now: float) -> dict[str, Any] | None:
     if current is None:
         return None
     record, timer = current.record, current.timer
+    named = {index: word for word, index in current.keywords.items()}
     return {
         **current.update().wire(),
         "choices": list(record.choices),
@@ -78,6 +79,7 @@ def voting_view(current: OpenRound | None, now: float) -> dict[str, Any] | None:
         "durationS": round(record.ends_at - record.started_at, 3),
         "remainingMs": int(timer.remaining() * 1000),
         "paused": timer.paused_remaining is not None,
+        "keywords": [named.get(i) for i in range(len(record.choices))] if named else [],  # as in voting-started
     }
 
 

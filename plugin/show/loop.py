@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
 from plugin import events
@@ -197,15 +197,19 @@ class StoryLoop:
             return  # the admin asked to end: the next step writes the final chapter instead
         if notes:
             await parts.edits.mark_notes_used([note_id for note_id, _ in notes], number)
-        await self.store_chapter(session, number, draft, parent, memory)
+        await self.store_chapter(session, number, draft, parent, memory, [note_id for note_id, _ in notes])
 
     async def store_chapter(self, session: SessionRecord, number: int, draft: ChapterDraft, parent: str | None,
-                            memory: StoryMemory) -> None:
-        """Keep a written chapter, start its memory update, picture and narration, and show it."""
+                            memory: StoryMemory, note_ids: Sequence[int] = ()) -> None:
+        """Keep a written chapter (viewers' ideas among its choices in ballot mode), start its memory update,
+        picture and narration, and show it (crediting the viewers whose ideas it used)."""
         parts = self.parts
+        choices = list(draft.choices)
+        if parts.ideas is not None and not draft.is_final:
+            choices = parts.ideas.choices(session, number, choices)
         chapter = await parts.stories.add_chapter(
             session_id=session.id, number=number, title=draft.title, content=draft.content,
-            choices=draft.choices, is_final=draft.is_final, parent_choice=parent, model=draft.model,
+            choices=choices, is_final=draft.is_final, parent_choice=parent, model=draft.model,
             state="final" if draft.is_final else "writing",
         )
         parts.keeper.after_chapter(session, chapter, draft.memory)
@@ -215,6 +219,8 @@ class StoryLoop:
         self.screen.live = LiveChapter.from_record(chapter)
         await parts.emit(events.ChapterReady(chapter.view(), draft.model, draft.fell_back, draft.quality,
                                              draft.problem, list(draft.findings)))
+        if parts.ideas is not None:
+            await parts.ideas.credit(session.id, number, note_ids)
         await self.announce_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def _written_ahead(self, branch: Branch) -> ChapterDraft | None:

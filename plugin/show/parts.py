@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from plugin.clock import Clock
 from plugin.events import Emit
 from plugin.settings.live import ConfigService
+from plugin.show.ideas import AudienceIdeas
 from plugin.show.media import MediaDirector
 from plugin.show.prefetch import BranchPrefetcher
 from plugin.show.timeline import ShowTimeline
@@ -38,3 +39,4 @@ class ShowParts:
     clock: Clock
     timeline: ShowTimeline
     media: MediaDirector | None = None
+    ideas: AudienceIdeas | None = None  # viewers' ideas (!idea) as notes or choices

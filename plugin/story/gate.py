@@ -10,7 +10,7 @@ show it as it is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from plugin.story.coherence import word_count
@@ -379,6 +379,21 @@ def clean_choices(raw: Iterable[str], guard: EchoGuard, wanted: int) -> tuple[li
             found.append(Finding("choice-cleaned", text.strip()[:50]))
         kept.append(choice)
     return kept[:wanted], found
+
+
+def audience_choices(ideas: Sequence[str], written: Sequence[str], wanted: int,
+                     most_ideas: int) -> list[tuple[str, int | None]]:
+    """A vote's choices: up to `most_ideas` of viewers' ideas first, each through clean_choice like a model's,
+    then the writer's own up to `wanted`: (choice, index of the idea it came from or None). An idea that cannot
+    be a choice, or repeats one, is left out."""
+    kept: list[tuple[str, int | None]] = []
+    for from_idea, texts in ((True, ideas), (False, written)):
+        for index, text in enumerate(texts):
+            choice, why = clean_choice(text) if from_idea else (text, None)
+            full = len(kept) >= (min(wanted, most_ideas) if from_idea else wanted)
+            if why is None and not full and not any(_same(choice, other) for other, _ in kept):
+                kept.append((choice, index if from_idea else None))
+    return kept
 
 
 def _same(a: str, b: str) -> bool:

@@ -15,9 +15,9 @@ from plugin.settings.schema import VotingSettings
 from plugin.store.records import BallotRow, JournalEntry, RoundRecord
 from plugin.store.votes import VoteRepo
 from plugin.tasks import Tasks
-from plugin.voting.parse import DEFAULT_MAX_CHARS, EXACT_VOTES, parse_vote
+from plugin.voting.parse import DEFAULT_MAX_CHARS, EXACT_VOTES, parse_keyword, parse_vote
 from plugin.voting.round import RoundTimer
-from plugin.voting.tally import Tally, ViewerKey
+from plugin.voting.tally import Tally, ViewerKey, clear_lead
 
 log = logging.getLogger(__name__)
 FLUSH_INTERVAL_S = 0.03  # ballots reach SQLite well within 100 ms of arriving, even under a flood
@@ -41,6 +41,8 @@ class OpenRound:
     # has forgotten it (or after a restart: the journal's ids come back) never counts it twice.
     counted: set[str] = field(default_factory=set)
     unsaved: list[JournalEntry] = field(default_factory=list)  # ballots not in SQLite yet
+    keywords: dict[str, int] = field(default_factory=dict)  # voting.keywords: "sword" -> its choice
+    closed: bool = False  # decided early: later ballots are too late
 
     def update(self) -> events.VoteUpdate:
         """The counts now, with the last few voters for the overlay's ticker."""
@@ -60,6 +62,8 @@ class VoteDesk:
         self.diamonds_per_vote = 0
         self.likes_per_vote = 0
         self.max_weight = 1
+        self.early_margin = 0.0
+        self.early_min_voters = 1
         if rules is not None:
             self.configure(rules)
         self.current: OpenRound | None = None
@@ -78,6 +82,8 @@ class VoteDesk:
         self.diamonds_per_vote = rules.diamonds_per_vote
         self.likes_per_vote = rules.likes_per_vote
         self.max_weight = rules.max_weight_per_viewer
+        self.early_margin = rules.early_end_margin
+        self.early_min_voters = rules.early_end_min_votes
 
     async def start(self) -> None:
         """Start the journal flusher and the coalescing announcer."""
@@ -102,21 +108,24 @@ class VoteDesk:
         self.current = OpenRound(record, tally, timer, counted=counted, unsaved=unsaved)
         if unsaved:
             self._unsaved[record.id] = self.current
+        if self.early_margin:
+            self._end_if_decided(self.current)  # resumed with a clear lead already
         self._wake_announcer.set()
         return self.current
 
     def accept(self, message: ChatMessage) -> bool:
         """Count a chat message if it is a vote for the open round (the hot path: no awaits, few calls)."""
         current = self.current
-        if current is None:
+        if current is None or current.closed:
             return False
         tally = current.tally
         text = message.text
         choice = EXACT_VOTES.get(text)  # most votes are spelled exactly like this; skip the parser
         if choice is None:
-            if len(text) > self.max_chars:
-                return False
-            choice = parse_vote(text, tally.num_choices, self.max_chars)
+            if len(text) <= self.max_chars:
+                choice = parse_vote(text, tally.num_choices, self.max_chars)
+            if choice is None and current.keywords:
+                choice = parse_keyword(text, current.keywords)
             if choice is None:
                 return False
         elif choice >= tally.num_choices:
@@ -130,7 +139,17 @@ class VoteDesk:
         weight = self._weight(current, viewer) if current.bonus else 1
         if tally.cast(viewer, choice, weight):
             self._journal(current, message, choice, weight)
+            if self.early_margin:
+                self._end_if_decided(current)
         return True
+
+    def _end_if_decided(self, current: OpenRound) -> None:
+        """voting.early_end_margin: a clear lead closes the round now (its count stays as it is)."""
+        tally, timer = current.tally, current.timer
+        if timer.paused_remaining is None and not timer.is_forced \
+                and clear_lead(tally.weights, tally.voters, self.early_margin, self.early_min_voters):
+            current.closed = True
+            timer.decide()
 
     def gift(self, gift: Gift) -> None:
         """Gifts add votes to the giver's choice (now, or when they vote this round)."""
@@ -145,7 +164,7 @@ class VoteDesk:
     def _add_bonus(self, event: Gift | Like, slot: int, amount: int) -> None:
         """Add diamonds (slot 0) or likes (slot 1) to a viewer's round bonus and re-weigh their ballot."""
         current = self.current
-        if current is None or amount <= 0 or event.msg_id in current.counted:
+        if current is None or current.closed or amount <= 0 or event.msg_id in current.counted:
             return
         if event.msg_id is not None:
             current.counted.add(event.msg_id)
@@ -156,6 +175,8 @@ class VoteDesk:
             weight = self._weight(current, viewer)
             if current.tally.cast(viewer, ballot[0], weight):
                 self._journal(current, event, ballot[0], weight)
+                if self.early_margin:
+                    self._end_if_decided(current)
 
     def _weight(self, current: OpenRound, viewer: ViewerKey) -> int:
         """1 plus the votes a viewer's gifts and likes earned this round, capped."""

@@ -67,3 +67,18 @@ def _parse_short(text: str) -> int:
         return ord(char) - 49
     return -1
 
+
+KEYWORD_MAX_CHARS = 16  # "!riverbank!!" and a little noise; anything longer is chatter
+
+
+def parse_keyword(text: str, keywords: dict[str, int]) -> int | None:
+    """The choice a "!keyword" message names ("!sword", "！Sword!", " #run "), or None; the "!" is needed, so a
+    keyword said in passing ("run!") is no vote."""
+    if len(text) > KEYWORD_MAX_CHARS or not keywords:
+        return None
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    token = text.strip().rstrip(_TRAILING).strip()
+    if token[:1] not in _PREFIXES:
+        return None
+    return keywords.get(token[1:].strip().lower())

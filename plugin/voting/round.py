@@ -8,7 +8,7 @@ from typing import Literal
 from plugin.clock import Clock
 from plugin.tasks import first_of
 
-CloseReason = Literal["timer", "forced"]
+CloseReason = Literal["timer", "forced", "decided"]
 
 
 class RoundTimer:
@@ -20,6 +20,7 @@ class RoundTimer:
         self._forced = asyncio.Event()
         self._changed = asyncio.Event()
         self.forced_choice: int | None = None
+        self.decided = False  # closed early: one choice leads by voting.early_end_margin
         self.paused_remaining: float | None = None  # set while the clock is stopped (the LIVE ended)
 
     @property
@@ -54,7 +55,14 @@ class RoundTimer:
     def force(self, choice: int | None = None) -> None:
         """End now; an admin may also dictate the winning choice."""
         self.forced_choice = choice
+        self.decided = False
         self._forced.set()
+
+    def decide(self) -> None:
+        """End now because the vote is decided (a clear lead), unless it is already ending."""
+        if not self._forced.is_set():
+            self.decided = True
+            self._forced.set()
 
     @property
     def is_forced(self) -> bool:
@@ -65,7 +73,7 @@ class RoundTimer:
         """Return when time is up or the round is forced closed."""
         while True:
             if self._forced.is_set():
-                return "forced"
+                return "decided" if self.decided else "forced"
             remaining = self.ends_at - self.clock.now()
             if remaining <= 0 and self.paused_remaining is None:
                 return "timer"

@@ -15,6 +15,7 @@ from plugin.store.records import ChapterRecord, ChoiceCount, RoundRecord, Sessio
 from plugin.store.votes import VoteRepo
 from plugin.tasks import Tasks
 from plugin.voting.desk import OpenRound, VoteDesk
+from plugin.voting.keywords import choice_keywords
 from plugin.voting.round import RoundTimer
 from plugin.voting.tally import Outcome, pick_winner, round_rng
 
@@ -55,12 +56,13 @@ class VoteRunner:
                 vote = replace(vote, ends_at=self.clock.now() + voting.resume_grace_s)
         timer = RoundTimer(self.clock, vote.ends_at)
         current = self.desk.open(vote, timer, restored)
+        self.keywords(current)
         await on_open()
         if session.end_requested:
             timer.force()
         await self.announce(current)
         extensions = vote.extensions
-        while await timer.wait() == "timer" and current.tally.voters < voting.min_votes \
+        while (why := await timer.wait()) == "timer" and current.tally.voters < voting.min_votes \
                 and extensions < voting.max_extensions:
             extensions += 1
             timer.extend_to(self.clock.now() + voting.duration_s)
@@ -74,6 +76,8 @@ class VoteRunner:
             else pick_winner(tally.weights, voting.tie_break, voting.no_votes,
                              round_rng(session.id, chapter.number, session.seed))
         )
+        if why == "decided" and outcome.reason == "votes":
+            outcome = Outcome(outcome.index, "decided-early")  # the count froze on a clear lead
         counts = [ChoiceCount(i, text, tally.votes[i], tally.weights[i]) for i, text in enumerate(vote.choices)]
         await self.votes.close_round(vote, outcome.index, outcome.reason, counts, await state_after())
         result = events.VotingEnded(session.id, chapter.number, outcome.index, vote.choices[outcome.index],
@@ -85,13 +89,20 @@ class VoteRunner:
         """Stop its follow-up tasks (shutdown)."""
         await self._tasks.close()
 
+    def keywords(self, current: OpenRound) -> list[str | None]:
+        """voting.keywords: a keyword per choice of the round (counted by the desk from now on); [] when off."""
+        settings = self.config.settings
+        found = choice_keywords(current.record.choices, [settings.ideas.command]) if settings.voting.keywords else []
+        current.keywords = {word: index for index, word in enumerate(found) if word}
+        return found
+
     async def announce(self, current: OpenRound, extended: bool = False) -> None:
-        """Tell overlays a vote is open (or resumed, or extended), with the server's end time and counts."""
+        """Tell overlays a vote is open (or resumed, or extended), with the server's end time, counts and keywords."""
         vote, timer, tally = current.record, current.timer, current.tally
         await self.emit(events.VotingStarted(
             vote.session_id, vote.chapter_number, list(vote.choices), list(tally.weights), tally.total, tally.voters,
             timer.ends_at_ms, round(timer.ends_at - vote.started_at, 3), extended, timer.paused_remaining is not None,
-            int(self.clock.now() * 1000)))
+            int(self.clock.now() * 1000), self.keywords(current)))
 
     async def force_end(self, choice: int | None = None) -> bool:
         """Close the open vote now (optionally dictating the winner); False if none is open."""

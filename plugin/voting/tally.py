@@ -14,7 +14,7 @@ class Outcome:
     """Who won a round and why."""
 
     index: int
-    reason: Literal["votes", "tie", "no_votes", "admin"]
+    reason: Literal["votes", "tie", "no_votes", "admin", "decided-early"]
 
 
 class Tally:
@@ -58,6 +58,15 @@ class Tally:
         """Number of viewers who voted."""
         return len(self.ballots)
 
+
+def clear_lead(weights: list[int], voters: int, margin: float, min_voters: int) -> bool:
+    """voting.early_end_margin: at least `min_voters` viewers voted and the leader's (weighted) votes exceed the
+    runner-up's by at least `margin` of all votes cast: (first - second) / total >= margin. Never on a tie."""
+    if margin <= 0 or voters < min_voters or len(weights) < 2:
+        return False
+    first, second = sorted(weights, reverse=True)[:2]
+    total = sum(weights)
+    return total > 0 and first > second and first - second >= margin * total - 1e-9
 
 
 def pick_winner(
