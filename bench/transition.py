@@ -36,41 +36,10 @@ def realistic(body: dict[str, Any]) -> Reply:
     return Reply(content=f"TITLE: Onward\nSTORY:\n{words}\nCHOICES:\nA) Left\nB) Right\nC) Wait", **pace)
 
 
-async def measure(prefetch: str, rounds: int) -> list[float]:
-    """Seconds from 'close the vote' to the next chapter-ready, for each round."""
+async def measure(prefetch: str, rounds: int, hold_s: float = 0.0) -> list[float]:
+    """For each round, seconds to the next chapter-ready: from 'close the vote' (no hold), or from the end of the
+    result hold by the server's clock (negative: the chapter was ready first and appeared exactly at its end)."""
     times = []
-    async with FakeOpenAI(api_key=None, default_reply=realistic) as fake:
-        with tempfile.TemporaryDirectory() as folder:
-            server = await start_server(make_settings(Path(folder), **{
-                "llm.base_url": fake.base_url, "llm.model": "fake-model", "story.prefetch": prefetch,
-                "story.max_chapters": rounds + 2, "story.chapter_words": CHAPTER_WORDS, "voting.duration_s": 600,
-                "tts.provider": "off", "images.provider": "off", "llm.offline_words_per_s": 0}), SystemClock())
-            try:
-                async with watching(server.url) as seen, \
-                        watching(server.url, "/admin", auth={"token": server.token}) as admin_seen:
-                    await server.call("POST", f"{API}/start", {"theme": "mystery"})
-                    for number in range(1, rounds + 1):
-                        await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
-                                            timeout=120)
-                        await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
-                        if prefetch != "off":  # viewers vote for a while; the leader's chapter gets written meanwhile
-                            await admin_seen.wait_for("story:branch-ready", lambda b, n=number:
-                                                      b["chapterNumber"] == n + 1 and b["choiceIndex"] == 1,
-                                                      timeout=120)
-                        started = time.perf_counter()
-                        await server.call("POST", f"{API}/next-chapter", {})
-                        await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
-                                            timeout=120)
-                        times.append(time.perf_counter() - started)
-            finally:
-                await server.stop()
-    return times
-
-
-async def measure_hold(prefetch: str, rounds: int, hold_s: float) -> list[float]:
-    """Seconds from the end of the result hold (by the server's clock) to the next chapter on screen
-    (negative: the chapter was ready before the hold ended and appeared exactly at its end)."""
-    gaps = []
     async with FakeOpenAI(api_key=None, default_reply=realistic) as fake:
         with tempfile.TemporaryDirectory() as folder:
             server = await start_server(make_settings(Path(folder), **{
@@ -86,19 +55,22 @@ async def measure_hold(prefetch: str, rounds: int, hold_s: float) -> list[float]
                         await seen.wait_for("story:voting-started", lambda v, n=number: v["chapterNumber"] == n,
                                             timeout=120)
                         await server.call("POST", f"{API}/chat", {"user_id": f"u{number}", "text": "!b"})
-                        if prefetch != "off":  # a real vote lasts long enough for the leader's chapter
+                        if prefetch != "off":  # viewers vote for a while; the leader's chapter gets written meanwhile
                             await admin_seen.wait_for("story:branch-ready", lambda b, n=number:
                                                       b["chapterNumber"] == n + 1 and b["choiceIndex"] == 1,
                                                       timeout=120)
+                        started = time.time()
                         await server.call("POST", f"{API}/vote/close", {})
-                        held = await seen.wait_for("story:beat", lambda b, n=number: b["beat"] == "result"
-                                                   and b["chapterNumber"] == n, timeout=120)
+                        if hold_s:
+                            held = await seen.wait_for("story:beat", lambda b, n=number: b["beat"] == "result"
+                                                       and b["chapterNumber"] == n, timeout=120)
+                            started = held["endsAt"] / 1000
                         await seen.wait_for("story:chapter-ready", lambda c, n=number: c["chapterNumber"] == n + 1,
                                             timeout=120)
-                        gaps.append(time.time() - held["endsAt"] / 1000)
+                        times.append(time.time() - started)
             finally:
                 await server.stop()
-    return gaps
+    return times
 
 
 async def main() -> None:
@@ -109,8 +81,8 @@ async def main() -> None:
     args = parser.parse_args()
     off = await measure("off", args.rounds)
     on = await measure("leader", args.rounds)
-    held_off = await measure_hold("off", args.rounds, args.hold)
-    held_on = await measure_hold("leader", args.rounds, args.hold)
+    held_off = await measure("off", args.rounds, args.hold)
+    held_on = await measure("leader", args.rounds, args.hold)
     report({"after_result_hold": {"hold_s": args.hold, "prefetch_off_hold_end_to_chapter": summary_ms(held_off),
                                   "prefetch_leader_hold_end_to_chapter": summary_ms(held_on)},
             "benchmark": "transition", "model_pace": {"first_token_s": FIRST_TOKEN_S, "tokens_per_s": TOKENS_PER_S},
