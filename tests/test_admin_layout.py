@@ -19,7 +19,9 @@ from tests.support.harness import Running
 API = "/api/interactive-story"
 WAIT_MS = 60_000  # generous: only spent when something is wrong
 LAPTOP: ViewportSize = {"width": 1280, "height": 720}
-SHOW = {"voting.duration_s": 600}  # the vote stays open while the page is measured
+# The vote stays open while the page is measured, and the result holds after it closes: the next vote opening
+# clears the "Vote closed" acknowledgement, which must not race the check.
+SHOW = {"voting.duration_s": 600, "show.result_hold_s": 120}
 
 # The box of each element a selector finds, against the window, and whether a click at its centre lands on it (not
 # under a sticky bar).

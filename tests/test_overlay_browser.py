@@ -164,7 +164,8 @@ async def test_portrait_layout_keeps_everything_inside_1080x1920(serve: StartSer
     await expect(page.locator("#choices .choice")).to_have_count(6)
     await expect(page.locator("#total-votes")).to_contain_text("12")
     await expect(page.locator("#image-frame")).to_have_attribute("data-state", "ready", timeout=20_000)
-    await expect(page.locator("#chapter-image")).to_be_visible()
+    # six choices take the room they need: the story line (and its picture) makes way, the vote is whole
+    await expect(page.locator("#choices .choice").last).to_be_visible()
     outside = await page.evaluate(VISIBLE_OUTSIDE_VIEWPORT)
     await screenshot(page, "overlay-portrait-voting")
     assert outside == []
@@ -242,10 +243,12 @@ async def test_chapter_picture_fades_in_from_this_server(serve: StartServer, bro
     await expect(picture).to_be_visible()
     assert (await picture.get_attribute("src") or "").startswith(f"{server.url}{API}/image/")
     assert await picture.evaluate("img => img.complete && img.naturalWidth") > 0
+    # the vote is open: the story is its current line, the picture small beside it, never over it
+    await expect(page.locator("body")).to_have_attribute("data-screen", "voting")
     box = await frame.bounding_box()
     assert box and abs(box["width"] / box["height"] - 16 / 9) < 0.05  # the picture's own shape: no crop
-    text_left = (await page.locator("#chapter-text").bounding_box() or {})["x"]
-    assert text_left >= box["x"] + box["width"]  # beside the text, never over it
+    text = await page.locator("#story-line").bounding_box()
+    assert text and text["x"] >= box["x"] + box["width"]
     await screenshot(page, "overlay-picture")
     # a reload restores it from story:state
     await page.reload()
@@ -254,7 +257,7 @@ async def test_chapter_picture_fades_in_from_this_server(serve: StartServer, bro
     await page.close()
 
 
-async def test_failed_picture_keeps_the_layout(serve: StartServer, browser: Browser) -> None:
+async def test_failed_picture_leaves_no_empty_box(serve: StartServer, browser: Browser) -> None:
     async with FakeOpenAI(api_key="k") as fake:
         fake.script_images(*[Reply(status=500)] * 3)
         server = await serve(SystemClock(), **{"images.base_url": fake.base_url, "images.api_key": "k",
@@ -265,11 +268,12 @@ async def test_failed_picture_keeps_the_layout(serve: StartServer, browser: Brow
             await seen.wait_for("story:image-failed", timeout=30)
         frame = page.locator("#image-frame")
         await expect(frame).to_have_attribute("data-state", "failed", timeout=10_000)
-        await expect(frame).to_be_visible()  # the reserved place stays: the text does not jump
-        await expect(page.locator("#chapter-image")).to_be_hidden()  # and there is no broken-image icon
-        box = await frame.bounding_box()
-        text = await page.locator("#chapter-text").bounding_box()
-        assert box and text and text["x"] >= box["x"] + box["width"] and box["height"] > 100
+        await expect(frame).to_be_hidden()  # no empty box where a picture would have been
+        await expect(page.locator("#chapter-image")).to_be_hidden()  # and no broken-image icon
+        panel = await page.locator("#story-panel").bounding_box()
+        # the chapter's text, or its current line once the vote is open: the panel's whole width either way
+        text = await page.locator("#chapter-text:visible, #story-line:visible").first.bounding_box()
+        assert panel and text and text["x"] - panel["x"] < 60
         await page.reload()  # story:state says the picture failed: no endless placeholder after a reload
         await expect(frame).to_have_attribute("data-state", "failed", timeout=10_000)
         await page.close()

@@ -51,7 +51,9 @@ export function startCountdown(store) {
         panel.classList.remove("urgent");
         return;
       }
-      setText(label, Math.ceil(left / 1000));
+      const seconds = String(Math.ceil(left / 1000));
+      setText(label, seconds);
+      if (label.dataset.digits !== String(seconds.length)) label.dataset.digits = String(seconds.length);
       const duration = (store.voting.durationS || 0) * 1000;
       const fraction = duration > 0 ? Math.min(1, left / duration) : 0;
       ring.style.strokeDashoffset = String(Math.round(RING * (1 - fraction) * 10) / 10);

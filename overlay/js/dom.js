@@ -26,3 +26,6 @@ export function commandList(n) {
   if (cmds.length <= 1) return cmds.join("");
   return `${cmds.slice(0, -1).join(", ")} or ${cmds[cmds.length - 1]}`;
 }
+
+/** "1 vote" / "3 votes": the word for a count (n itself is not included). */
+export const plural = (n, one, many) => (Number(n) === 1 ? one : many);

@@ -48,9 +48,11 @@ const narration = createNarration({ mode: cfg.narration, volume: cfg.volume, vot
 Object.defineProperty(debug, "narration", { enumerable: true, get: () => narration.snapshot() });
 
 const textView = createTextView($("chapter-text"), cfg.mode);
+const lineView = createTextView($("story-line"), "sentence"); // the story while a vote is on
 const votes = createVotes();
 const theme = createTheme(cfg);
-const screens = createScreens({ store, textView, votes, theme, narration });
+const screens = createScreens({ store, textView, lineView, votes, theme, narration });
+Object.defineProperty(debug, "theme", { enumerable: true, get: () => theme.current() });
 theme.use(null);
 
 /** Scale the fixed design canvas to fit the viewport exactly (centred, never cropped). */
@@ -69,10 +71,34 @@ let recheck = null;
 let queued = false;
 let lastScreen = null;
 
+/**
+ * The vote comes first: when it leaves the story line too little room, the line makes way for the chapter's title
+ * alone, and when even that does not fit, the story is not shown while the vote is on. Measured again only when
+ * what decides it changed (or `force`, after a layout change): measuring means laying the page out.
+ */
+let squeezedFor = null;
+function squeezeStory(force = false) {
+  const body = document.body;
+  const key = [body.dataset.story, body.dataset.screen, $("chapter-title").textContent, $("story-line").textContent,
+    $("image-frame").hidden, ...[...document.querySelectorAll(".choice-text")].map((c) => c.textContent)].join("\u0000");
+  if (key === squeezedFor && !force) return;
+  squeezedFor = key;
+  const main = $("main");
+  const panel = $("story-panel");
+  main.classList.remove("squeezed");
+  panel.classList.remove("title-only");
+  if (body.dataset.story !== "line") return;
+  const over = () => panel.scrollHeight > panel.clientHeight + 1;
+  if (over()) panel.classList.add("title-only");
+  if (over()) main.classList.add("squeezed");
+}
+
 function afterLayout() {
   try {
     textView.relayout();
+    lineView.relayout();
     votes.fit();
+    squeezeStory(true);
   } catch (err) {
     console.error("overlay: layout", err);
   }
@@ -83,6 +109,7 @@ function render() {
     const { screen, recheckInMs } = chooseScreen(store);
     setScreen(store, screen);
     screens.draw(screen);
+    squeezeStory();
     countdown.tick();
     debug.screen = screen;
     narration.poke();

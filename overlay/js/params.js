@@ -93,12 +93,22 @@ export function applyParams(cfg, doc = document) {
   if (cfg.accent) setAccent(cfg.accent, null, doc);
 }
 
-/** Parse #rgb / #rrggbb into [r, g, b], or null. */
-function hexRgb(color) {
-  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color || "");
-  if (!m) return null;
-  const h = m[1].length === 3 ? m[1].replace(/./g, "$&$&") : m[1];
-  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+/** Any CSS colour as [r, g, b] (the browser parses it), or null; translucent colours count as opaque. */
+function toRgb(color) {
+  let probe;
+  try {
+    probe = document.createElement("canvas").getContext("2d");
+  } catch {
+    return null;
+  }
+  if (!probe) return null;
+  probe.fillStyle = "#000";
+  probe.fillStyle = color;
+  const norm = String(probe.fillStyle);
+  const hex = /^#([0-9a-f]{6})$/i.exec(norm);
+  if (hex) return [0, 2, 4].map((i) => parseInt(hex[1].slice(i, i + 2), 16));
+  const rgb = /^rgba?\((\d+),\s*(\d+),\s*(\d+)/i.exec(norm);
+  return rgb ? rgb.slice(1, 4).map(Number) : null;
 }
 
 function luminance([r, g, b]) {
@@ -106,22 +116,34 @@ function luminance([r, g, b]) {
   return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
-/** Lift a theme colour that would be too dark to read on a dark panel. */
-function brighten(color) {
-  const rgb = hexRgb(color);
-  if (!rgb || luminance(rgb) >= 0.12) return color;
-  const mixed = rgb.map((c) => Math.round(c + (255 - c) * 0.35));
-  return `rgb(${mixed.join(", ")})`;
+const mixWhite = (rgb, k) => rgb.map((c) => Math.round(c + (255 - c) * k));
+const css = (rgb) => `rgb(${rgb.join(", ")})`;
+
+/** Lift a theme colour that would be too dark to see on a dark panel (bars, badges, rings). */
+function brighten(rgb) {
+  return luminance(rgb) >= 0.12 ? rgb : mixWhite(rgb, 0.35);
 }
 
-/** Set the accent colours (and a readable ink for text drawn on the accent). */
+/** The colour lifted toward white until, as text, it reads on the panel over white footage (4.5:1). */
+function readable(rgb) {
+  let k = 0;
+  while (k < 1 && luminance(mixWhite(rgb, k)) < 0.5) k += 0.05;
+  return mixWhite(rgb, Math.min(k, 1));
+}
+
+/** Set the accent colours, the accent as text, and the ink for text drawn on the accent. */
 export function setAccent(accent, accent2, doc = document) {
   const a = safeColor(accent);
-  if (!a) return;
+  const rgb = a && toRgb(a);
+  if (!rgb) return;
   const root = doc.documentElement;
-  root.style.setProperty("--accent", brighten(a));
+  const fill = brighten(rgb);
+  root.style.setProperty("--accent", css(fill));
   const b = safeColor(accent2);
-  root.style.setProperty("--accent2", b ? brighten(b) : brighten(a));
-  const rgb = hexRgb(a);
-  root.style.setProperty("--accent-ink", rgb && luminance(rgb) < 0.3 ? "#ffffff" : "#17120a");
+  const rgb2 = b && toRgb(b);
+  root.style.setProperty("--accent2", css(rgb2 ? brighten(rgb2) : fill));
+  root.style.setProperty("--accent-text", css(readable(rgb)));
+  // white or near-black ink on the badge, whichever has more contrast with it
+  const l = luminance(fill);
+  root.style.setProperty("--accent-ink", 1.05 / (l + 0.05) > (l + 0.05) / 0.056 ? "#ffffff" : "#17120a");
 }

@@ -1,7 +1,7 @@
 // Draws the chosen screen from the store: cards, chapter panel, votes, recap and the status line.
 // Every model- or viewer-supplied string goes in as text (textContent / text nodes).
 
-import { $, el, setText } from "./dom.js";
+import { $, el, setText, plural } from "./dom.js";
 import { int, str, isObj } from "./state.js";
 
 /** An image URL the page may load: same origin only (the page loads nothing from other hosts). */
@@ -26,7 +26,10 @@ export function aspectRatio(size) {
   return w > 0 && h > 0 && w / h > 0.3 && w / h < 4 ? `${w} / ${h}` : null;
 }
 
-export function createScreens({ store, textView, votes, theme, narration = null }) {
+/** Screens where a vote is on (open, or its result): the story shrinks to a line and the vote takes the room. */
+const VOTE_SCREENS = ["voting", "result"];
+
+export function createScreens({ store, textView, lineView, votes, theme, narration = null }) {
   const image = $("chapter-image");
   const frame = $("image-frame");
   const speakerTag = $("speaker-tag");
@@ -36,18 +39,20 @@ export function createScreens({ store, textView, votes, theme, narration = null 
   let drawnChapter = null; // "session:number" of the chapter the story panel shows
   let ratio = null;
 
-  // The frame keeps its place and size whatever happens to the picture: it shows a soft placeholder
-  // until the picture has loaded, then the picture fades in over it; a failure leaves the placeholder.
+  // The frame shows only once its picture has loaded (then the picture fades in): no empty box while it is
+  // being made or loaded, and nothing at all when it fails (never a broken-image icon).
   image.addEventListener("load", () => {
     if (image.getAttribute("src") !== imageWanted) return;
     imageLoaded = imageWanted;
     image.hidden = false;
+    frame.hidden = false;
     frame.dataset.state = "ready";
   });
   image.addEventListener("error", () => {
     if (image.getAttribute("src") !== imageWanted) return;
     imageBroken = imageWanted;
-    image.hidden = true; // never a broken-image icon
+    image.hidden = true;
+    frame.hidden = true;
     frame.dataset.state = "failed";
   });
 
@@ -106,9 +111,7 @@ export function createScreens({ store, textView, votes, theme, narration = null 
     if (url) state = imageLoaded === url ? "ready" : imageBroken === url ? "failed" : "loading";
     else if (failed) state = "failed";
     else state = ch && picturesExpected() ? "waiting" : "none";
-    // the frame is reserved from the start of the chapter when pictures are on, so the text never
-    // moves when the picture arrives; with pictures off it only appears for a picture that exists
-    const hidden = state === "none";
+    const hidden = state !== "ready";
     if (frame.hidden !== hidden) frame.hidden = hidden;
     if (frame.dataset.state !== state) frame.dataset.state = state;
   }
@@ -133,14 +136,19 @@ export function createScreens({ store, textView, votes, theme, narration = null 
     drawnChapter = `${store.sessionId}:${ch.chapterNumber}`;
     const line = narration && !ch.streaming ? narration.line(ch.chapterNumber) : null;
     textView.show(drawnChapter, ch.content, ch.streaming, line);
+    lineView.show(drawnChapter, ch.content, ch.streaming, line);
     drawSpeaker(line);
   }
 
   function drawRecap() {
     const r = isObj(store.recap) ? store.recap : {};
     setText($("recap-title"), str(r.title) || storyTitle());
-    setText($("recap-chapters"), int(r.chapters ?? (store.chapter ? store.chapter.chapterNumber : 0)));
-    setText($("recap-votes"), int(r.totalVotes));
+    const chapters = int(r.chapters ?? (store.chapter ? store.chapter.chapterNumber : 0));
+    const total = int(r.totalVotes);
+    setText($("recap-chapters"), chapters);
+    setText($("recap-chapters-label"), plural(chapters, "chapter", "chapters"));
+    setText($("recap-votes"), total);
+    setText($("recap-votes-label"), plural(total, "vote", "votes"));
     const voters = (Array.isArray(r.topVoters) ? r.topVoters : []).filter(isObj).slice(0, 5);
     const sig = JSON.stringify(voters.map((v) => [str(v.nickname || v.userId), int(v.votes)]));
     const list = $("top-voters");
@@ -150,7 +158,7 @@ export function createScreens({ store, textView, votes, theme, narration = null 
         const li = el("li");
         const n = int(v.votes);
         li.append(el("span", "rank", `${i + 1}`), el("span", "who", str(v.nickname).trim() || str(v.userId) || "Someone"),
-          el("span", "n", `${n} ${n === 1 ? "vote" : "votes"}`));
+          el("span", "n", `${n} ${plural(n, "vote", "votes")}`));
         return li;
       }));
     }
@@ -180,7 +188,10 @@ export function createScreens({ store, textView, votes, theme, narration = null 
   return {
     /** Draw everything the screen needs (cheap, idempotent). */
     draw(screen) {
-      if (document.body.dataset.screen !== screen) document.body.dataset.screen = screen;
+      const body = document.body;
+      if (body.dataset.screen !== screen) body.dataset.screen = screen;
+      const story = VOTE_SCREENS.includes(screen) ? "line" : "full";
+      if (body.dataset.story !== story) body.dataset.story = story;
       drawStatus(screen);
       if (screen === "generating") drawGenerating();
       // Hidden panels are kept up to date too, so a held screen hands over without a jump.

@@ -59,6 +59,8 @@ export function createTheme(cfg) {
         console.error("overlay: theme", err);
       }
     },
+    /** The theme whose look is on (null: the default look, or none yet). */
+    current: () => applied,
     /** Name and emoji of a theme, when known. */
     info(themeId) {
       return (themes && typeof themeId === "string" && themes.get(themeId)) || null;

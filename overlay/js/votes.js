@@ -1,10 +1,15 @@
 // The vote panel: one row per choice (label, text, live bar, count, percentage), the total,
-// the recent-voters ticker, and the winner highlight once the vote closes.
+// the recent-voters ticker, and the winner highlight once the vote closes. Choices are never cut: they wrap
+// (three lines at most) and shrink until all of them fit the panel.
 
-import { $, el, setText, letter, commandList } from "./dom.js";
+import { $, el, setText, letter, commandList, plural } from "./dom.js";
 import { int, str, isObj } from "./state.js";
 
 const TICKER_SIZE = 3;
+const MAX_LINES = 3;
+const FIT_STEP = 0.04;
+const TEXT_MIN = 0.84; // the choices' text shrinks this far on its own...
+const PANEL_MIN = 0.4; // ...then the whole panel, as far as this
 const REASONS = {
   tie: "A tie, settled by fate",
   no_votes: "No votes this time, so fate decided",
@@ -29,27 +34,47 @@ export function createVotes() {
       const bar = el("div", "bar");
       const fill = el("div", "bar-fill");
       bar.append(fill);
-      main.append(el("div", "choice-text", text), bar);
+      const words = el("div", "choice-text", text);
+      main.append(words, bar);
       const stats = el("div", "choice-stats");
       const count = el("span", "choice-count", "0");
       const pct = el("span", "choice-pct", "0%");
       stats.append(count, pct);
       row.append(el("span", "choice-label", `!${letter(i)}`), main, stats);
-      return { row, fill, count, pct };
+      return { row, words, fill, count, pct };
     });
     box.replaceChildren(...rows.map((r) => r.row));
-    box.classList.toggle("many", choices.length > 4);
     const wide = document.body.dataset.voting === "bottom" && document.body.dataset.layout === "landscape";
     const n = choices.length;
     box.style.setProperty("--cols", String(wide ? (n <= 3 ? Math.max(1, n) : n === 4 ? 2 : 3) : 1));
-    panel.classList.remove("compact");
-    requestAnimationFrame(fit);
+    fit();
   }
 
-  /** Shrink long choice lists until the panel fits its column. */
+  /** Lines a choice's text takes (its height over its line height). */
+  function lines(node) {
+    const style = getComputedStyle(node);
+    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
+    return line > 0 ? Math.round(node.offsetHeight / line) : 1;
+  }
+
+  const tooBig = () => panel.scrollHeight > panel.clientHeight + 1 || rows.some((r) => lines(r.words) > MAX_LINES);
+
+  /** Shrink a size (the custom property `name`, from 1) in steps while the panel is too big. */
+  function shrink(name, min) {
+    let k = 1;
+    while (k > min && tooBig()) {
+      k = Math.max(min, Math.round((k - FIT_STEP) * 100) / 100);
+      panel.style.setProperty(name, String(k));
+    }
+  }
+
+  /** Make every choice fit, three lines at most, from full size: first their text shrinks, then the panel. */
   function fit() {
-    if (!rows.length || panel.classList.contains("compact")) return;
-    if (panel.scrollHeight > panel.clientHeight + 1) panel.classList.add("compact");
+    if (!rows.length) return;
+    panel.style.setProperty("--vfit", "1");
+    panel.style.setProperty("--k", "1");
+    shrink("--vfit", TEXT_MIN);
+    shrink("--k", PANEL_MIN);
   }
 
   function fillCounts(counts, total, winner) {
@@ -67,7 +92,7 @@ export function createVotes() {
       r.row.classList.toggle("dimmed", winner !== null && i !== winner);
     });
     setText($("total-votes"), all);
-    setText($("total-label"), all === 1 ? "vote" : "votes");
+    setText($("total-label"), plural(all, "vote", "votes"));
   }
 
   function renderTicker(recent, choicesCount) {
