@@ -311,4 +311,16 @@ async def test_the_overlay_section_copies_the_portrait_address_for_tiktok(serve:
     assert await page.evaluate("() => navigator.clipboard.readText()") == f"{server.url}/overlay"
     await page.locator("#overlay").scroll_into_view_if_needed()
     await screenshot(page, "admin-layout-overlay")
+
+    # Edit layout opens the portrait editor in its own tab, signed in: a save goes through.
+    await page.locator("#overlay-variants input[value=portrait]").check()
+    async with context.expect_page() as opened:
+        await page.locator("#edit-overlay-layout").click()
+    editor = await opened.value
+    await expect(editor.locator("#editor-title")).to_have_text("Layout editor · portrait", timeout=WAIT_MS)
+    assert "token" not in editor.url
+    await editor.locator("#editor-save").click()
+    await expect(editor.locator("#editor-status")).to_have_text("Saved: every portrait overlay uses it now.",
+                                                                timeout=WAIT_MS)
+    assert list((await server.call("GET", f"{API}/overlay-layout"))[1]["layouts"]) == ["portrait"]
     await context.close()

@@ -4,6 +4,7 @@ import { $, el } from "./dom.js";
 import { bus } from "./bus.js";
 import * as notify from "./notify.js";
 import { guard } from "./notify.js";
+import { token } from "./token.js";
 
 const variants = $("overlay-variants");
 const frameBox = $("overlay-frame"), frame = $("overlay-preview");
@@ -72,6 +73,12 @@ for (const v of VARIANTS) {
   v.input.addEventListener("focus", () => v.input.select());
 }
 $("overlay-reload").addEventListener("click", loadPreview);
+// The layout editor of the previewed layout, in its own tab; the token goes in the fragment (never sent to the server
+// in the address; the editor takes it out of its address bar at once). The preview follows each save live.
+$("edit-overlay-layout").addEventListener("click", () => {
+  const query = current.query ? `${current.query}&edit=1` : "?edit=1";
+  window.open(`/overlay${query}#token=${encodeURIComponent(token())}`, "_blank", "noopener");
+});
 if (window.ResizeObserver) new ResizeObserver(scale).observe(frameBox);
 window.addEventListener("resize", scale);
 

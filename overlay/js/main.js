@@ -11,6 +11,8 @@ import { createScreens } from "./screens.js";
 import { createNarration } from "./narration.js";
 import { startCountdown } from "./countdown.js";
 import { $ } from "./dom.js";
+import { applyPlacement, cleanPanels, fetchPlacement } from "./placement.js";
+import { startEditor } from "./editor.js";
 
 const EVENTS = [
   "story:generation-started", "story:chapter-token", "story:chapter-reset", "story:chapter-ready",
@@ -178,6 +180,12 @@ function handle(name, payload) {
   schedule();
 }
 
+/** Put the panels where the streamer placed them (null: the built-in layout) and fit their contents again. */
+function place(panels) {
+  applyPlacement(panels, cfg);
+  afterLayout();
+}
+
 function connect() {
   if (typeof window.io !== "function") {
     console.error("overlay: the Socket.IO client did not load");
@@ -188,7 +196,14 @@ function connect() {
   for (const name of EVENTS) socket.on(name, (payload) => handle(name, payload));
   // Failures are for the streamer's panel, never for viewers: log only, keep the screen.
   socket.on("story:error", (e) => console.warn("overlay: story error", e));
-  socket.on("connect", () => { document.body.dataset.connected = "true"; });
+  // The streamer's placement of the panels: read on every (re)connect, then pushed when it changes.
+  socket.on("story:overlay-layout", (payload) => {
+    if (isObj(payload) && payload.layout === cfg.layout) place(cleanPanels(payload.panels, cfg.layout));
+  });
+  socket.on("connect", () => {
+    document.body.dataset.connected = "true";
+    fetchPlacement(cfg.layout).then(place);
+  });
   socket.on("disconnect", (reason) => {
     document.body.dataset.connected = "false";
     console.warn("overlay: disconnected", reason);
@@ -204,4 +219,5 @@ window.addEventListener("resize", () => {
 });
 $("chapter-image").addEventListener("load", afterLayout);
 render();
-connect();
+if (cfg.edit) startEditor({ cfg, preview: (sample) => handle("story:state", sample), relayout: afterLayout });
+else connect();

@@ -55,7 +55,9 @@ export function readParams(search) {
   }
   const layout = pick(q.get("layout"), LAYOUTS) || "landscape";
   const voting = layout === "portrait" ? "bottom" : pick(q.get("voting"), VOTING) || "side";
+  const edit = q.get("edit") === "1"; // the layout editor: a silent sample story, never the show
   return {
+    edit,
     layout,
     voting,
     scale: number(q.get("scale"), 0.5, 2) ?? 1,
@@ -65,7 +67,7 @@ export function readParams(search) {
     panel: safeColor(q.get("panel")),
     position: pick(q.get("position"), POSITIONS) || "bottom",
     mode: pick(q.get("mode"), MODES) || "full",
-    narration: pick(q.get("narration"), NARRATION) || "on",
+    narration: edit ? "text" : pick(q.get("narration"), NARRATION) || "on",
     volume: number(q.get("volume"), 0, 1) ?? 1,
     width: layout === "portrait" ? 1080 : 1920,
     height: layout === "portrait" ? 1920 : 1080,
