@@ -18,6 +18,7 @@ from plugin.chat.activity import ViewerActivity
 from plugin.chat.gateway import ChatGateway
 from plugin.chat.ideafilter import Blocklist
 from plugin.chat.ideas import IdeaBox
+from plugin.chat.join import JoinDesk
 from plugin.chat.service import ChatService
 from plugin.chat.simulator import SimulatedAudience
 from plugin.chat.tiktok import TikTokSource
@@ -36,6 +37,7 @@ from plugin.room.storybook import Storybook
 from plugin.room.writers_room import WritersRoom
 from plugin.settings.live import ConfigService
 from plugin.settings.schema import Settings
+from plugin.show.cast import AudienceCast
 from plugin.show.coordinator import Coordinator
 from plugin.show.ideas import AudienceIdeas
 from plugin.show.media import MediaDirector, MediaUrls
@@ -43,6 +45,7 @@ from plugin.show.parts import ShowParts
 from plugin.show.prefetch import BranchPrefetcher
 from plugin.show.timeline import ShowTimeline
 from plugin.show.tools import EditorTools
+from plugin.store.cast import CastRepo
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
 from plugin.store.ideas import IdeaRepo
@@ -105,7 +108,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         app[keys.DB] = db
         app[keys.STORIES], app[keys.VOTES], app[keys.META] = StoryRepo(db), VoteRepo(db), MetaRepo(db)
         app[keys.EDITS], app[keys.ROOM_STORE] = EditRepo(db), RoomRepo(db)
-        app[keys.IDEA_STORE] = IdeaRepo(db)
+        app[keys.IDEA_STORE], app[keys.CAST_STORE] = IdeaRepo(db), CastRepo(db)
         config = ConfigService(app[keys.START_SETTINGS], app[keys.META])
         await config.load_saved()
         app[keys.CONFIG] = config
@@ -179,18 +182,27 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
         engine, keeper, app[keys.EDITS],
         lambda: (config.settings.story.prefetch, config.settings.story.prefetch_concurrency), emit)
     voter = VoteRunner(votes=app[keys.VOTES], desk=desk, emit=emit, clock=clock, config=config)
-    ideas = app[keys.IDEAS] = IdeaBox(
-        app[keys.IDEA_STORE], emit, clock, lambda: config.settings.ideas,
-        lambda: coordinator.session.id if coordinator.session is not None and coordinator.running else None,
-        Blocklist([SETTINGS_DIR / "blocklist", data_dir(app[keys.START_SETTINGS]) / "blocklist"],
-                  lambda: _blocklist_languages(config.settings.story.language), clock))
+    blocklist = Blocklist([SETTINGS_DIR / "blocklist", data_dir(app[keys.START_SETTINGS]) / "blocklist"],
+                          lambda: _blocklist_languages(config.settings.story.language), clock)
+
+    def running() -> int | None:
+        """The running story's id (ideas and joins belong to it), or None between stories."""
+        return coordinator.session.id if coordinator.session is not None and coordinator.running else None
+
+    ideas = app[keys.IDEAS] = IdeaBox(app[keys.IDEA_STORE], emit, clock, lambda: config.settings.ideas, running,
+                                      blocklist)
     stage = app[keys.IDEA_STAGE] = AudienceIdeas(ideas, app[keys.EDITS], prefetcher, emit, lambda: config.settings)
+    join = app[keys.JOIN] = JoinDesk(app[keys.CAST_STORE], emit, clock, lambda: config.settings.join, running,
+                                     blocklist)
+    cast = AudienceCast(join, app[keys.EDITS], prefetcher, app[keys.PROMPTS], emit)
+    join.on_cast = cast.bring_in
     coordinator = Coordinator(ShowParts(
         config=config, stories=app[keys.STORIES], votes=app[keys.VOTES], edits=app[keys.EDITS], engine=engine,
         keeper=keeper, desk=desk, voter=voter, prefetcher=prefetcher, llm=app[keys.LLM], emit=emit, clock=clock,
-        timeline=timeline, media=media, ideas=stage))
+        timeline=timeline, media=media, ideas=stage, cast=cast))
     coordinator.extra_state["media"] = media.status
     coordinator.extra_state["narration"] = media.narration_state
+    coordinator.extra_state["cast"] = cast.on_screen
     coordinator.extra_state["ideaCredits"] = lambda: (
         stage.on_screen(coordinator.live.session_id, coordinator.live.number) if coordinator.live else None)
     app[keys.DESK], app[keys.COORDINATOR], app[keys.TOOLS] = desk, coordinator, EditorTools(coordinator)
@@ -215,12 +227,14 @@ async def _story(app: web.Application) -> AsyncIterator[None]:
     await desk.start()
     active = await app[keys.STORIES].active_session()
     await ideas.start(active.id if active is not None else None)  # before the loop may use them
+    await join.start(active.id if active is not None else None)
     await coordinator.resume()
     await jobs.resume_unfinished()
     yield
     await jobs.shutdown()
     await coordinator.shutdown()
     await ideas.stop()
+    await join.stop()
     await desk.stop()
 
 
@@ -230,7 +244,7 @@ async def _chat(app: web.Application) -> AsyncIterator[None]:
     activity = ViewerActivity(app[keys.VOTES])
     commands = ModeratorCommandsWithTwitch(coordinator, lambda: config.settings.tiktok)
     gateway = ChatGateway(desk, activity=activity, commands=commands, on_stream=coordinator.on_stream_status,
-                          ideas=app[keys.IDEAS])
+                          ideas=app[keys.IDEAS], join=app[keys.JOIN])
     app[keys.GATEWAY] = gateway
 
     def simulator(_: Settings) -> SimulatedAudience:

@@ -328,12 +328,40 @@ class IdeasUpdated(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class CastMember(Wire):
+    """A viewer who asked to join the story (!join), and the minor character named after them."""
+
+    member_id: int
+    name: str  # the character's name: the viewer's nickname, cleaned and checked against the blocklist
+    handle: str  # their @name without the @ ("" when the platform gave none or it was not fit to show)
+    platform: str  # tiktok | twitch | simulator | api
+    status: str  # waiting (join.mode pick: for the streamer to pick) | cast | declined
+    featured_in: int | None  # the chapter that brought the character in (credited on screen); None until then
+
+
+@dataclass(frozen=True, slots=True)
+class CastUpdated(Event):
+    """Who is in the story changed: a viewer joined, was picked or declined, or their character came in.
+    `story:state.cast` repeats it (null when nobody asked). Overlays get the cast only (`waiting` is empty)."""
+
+    name = "story:cast-updated"
+    session_id: int
+    cast: list[CastMember]  # in the story, in the order they joined
+    waiting: list[CastMember]  # join.mode pick: asked, waiting for the streamer (admins only)
+    open_roles: int  # roles still free in this story (join.max_roles minus the cast)
+
+    def public(self) -> dict[str, Any]:
+        """Without the viewers waiting to be picked."""
+        return {**self.wire(), "waiting": []}
+
+
+@dataclass(frozen=True, slots=True)
 class Ended(Event):
     """The story ended: the recap for the end card."""
 
     name = "story:ended"
     session_id: int
-    recap: dict[str, Any]  # title, chapters, totalVotes, topVoters
+    recap: dict[str, Any]  # title, chapters, totalVotes, topVoters, cast ([{name, handle}]: who joined the story)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +444,8 @@ class ChatStatus(Event):
 EVENTS: tuple[type[Event], ...] = (
     State, GenerationStarted, ChapterToken, ChapterReset, ChapterReady, ChapterUpdated, VotingStarted, VoteUpdate,
     VotingEnded, ImageUpdated, ImageFailed, Narration, Ended, Error, TaskProgress, BallotsSaved, BranchReady,
-    NotesUpdated, MemoryUpdated, ChatStatus, IdeasCredited, IdeasUpdated,
+    NotesUpdated, MemoryUpdated, ChatStatus, IdeasCredited, IdeasUpdated, CastUpdated, Beat, OverlayLayout,
 )
-PARTS: tuple[type[Wire], ...] = (ChapterView, RecentVoter, IdeaCredit)  # payload parts, documented after the events
+# payload parts, documented after the events
+PARTS: tuple[type[Wire], ...] = (ChapterView, RecentVoter, IdeaCredit, CastMember)
 STATE = State.name  # the one event name sent outside an emit (on connect)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from plugin.chat.gateway import ChatGateway
 from plugin.chat.ideas import IdeaBox
+from plugin.chat.join import JoinDesk
 from plugin.chat.service import ChatService
 from plugin.clock import Clock
 from plugin.media.filecache import FileCache
@@ -20,6 +21,7 @@ from plugin.settings.schema import Settings
 from plugin.show.coordinator import Coordinator
 from plugin.show.ideas import AudienceIdeas
 from plugin.show.tools import EditorTools
+from plugin.store.cast import CastRepo
 from plugin.store.db import Database
 from plugin.store.edits import EditRepo
 from plugin.store.ideas import IdeaRepo
@@ -64,3 +66,5 @@ PRICES = web.AppKey("prices", dict)
 IDEA_STORE = web.AppKey("idea_store", IdeaRepo)
 IDEAS = web.AppKey("ideas", IdeaBox)
 IDEA_STAGE = web.AppKey("idea_stage", AudienceIdeas)
+CAST_STORE = web.AppKey("cast_store", CastRepo)
+JOIN = web.AppKey("join", JoinDesk)

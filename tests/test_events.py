@@ -25,3 +25,13 @@ def test_payloads_go_out_in_camel_case_and_overlays_never_get_error_details() ->
     assert {cls.name for cls in events.EVENTS if cls.admin_only} == {
         "story:task-progress", "story:ballots-saved", "story:branch-ready", "story:notes-updated",
         "story:memory-updated", "story:chat-status", "story:ideas-updated"}
+
+
+def test_every_event_is_in_the_documented_contract_and_overlays_never_see_who_waits_for_a_role() -> None:
+    defined = {c for c in vars(events).values()
+               if isinstance(c, type) and issubclass(c, events.Event) and c is not events.Event}
+    assert defined == set(events.EVENTS)  # docs/events.md is generated from EVENTS
+    waiting = events.CastMember(2, "Kip", "kip_99", "twitch", "waiting", None)
+    update = events.CastUpdated(7, [events.CastMember(1, "Nova", "nova_11", "tiktok", "cast", 3)], [waiting], 1)
+    assert update.wire()["waiting"][0]["name"] == "Kip"
+    assert update.public()["waiting"] == [] and update.public()["cast"][0]["featuredIn"] == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from plugin.api import config, edits, ideas, layout, llm_proxy, media, pages, room, story, stream
+from plugin.api import cast, config, edits, ideas, layout, llm_proxy, media, pages, room, story, stream
 
 API = "/api/interactive-story"
 
@@ -72,6 +72,10 @@ def route_table() -> list[web.RouteDef]:
         web.get(f"{API}/ideas", ideas.list_ideas, name="ideas"),
         web.post(f"{API}/ideas/{{idea_id}}/approve", ideas.approve, name="idea-approve"),
         web.post(f"{API}/ideas/{{idea_id}}/reject", ideas.reject, name="idea-reject"),
+        # viewers who asked to join the story (!join): the cast and the streamer's picks
+        web.get(f"{API}/cast", cast.list_cast, name="cast"),
+        web.post(f"{API}/cast/{{member_id}}/pick", cast.pick, name="cast-pick"),
+        web.post(f"{API}/cast/{{member_id}}/decline", cast.decline, name="cast-decline"),
         # the LLM proxy for the panel's AI buttons (status and models are the same answers as above)
         web.get("/api/llm/status", config.llm_status, name="proxy-status"),
         web.get("/api/llm/models", config.llm_models, name="proxy-models"),

@@ -10,6 +10,7 @@ from typing import Literal, Protocol
 from plugin.chat.activity import ViewerActivity
 from plugin.chat.commands import ModeratorCommands
 from plugin.chat.ideas import IdeaBox
+from plugin.chat.join import JoinDesk
 from plugin.messages import (
     ChatEvent,
     ChatMessage,
@@ -53,9 +54,10 @@ class ChatGateway:
         commands: ModeratorCommands | None = None,
         on_stream: Callable[[StreamStatus], None] | None = None,
         ideas: IdeaBox | None = None,  # !idea lines (viewers' story ideas)
+        join: JoinDesk | None = None,  # !join lines (viewers asking for a role)
     ) -> None:
         self.desk = desk
-        self.ideas = ideas
+        self.ideas, self.join = ideas, join
         self.activity = activity
         self.commands = commands
         self.on_stream = on_stream
@@ -105,6 +107,8 @@ class ChatGateway:
                 ignored += 1
                 if event.text.startswith(("!", "！")):
                     if self.ideas is not None and self.ideas.offer(event):
+                        continue
+                    if self.join is not None and self.join.offer(event):
                         continue
                     if self.commands is not None:
                         self.commands.handle(event)

@@ -1,4 +1,5 @@
-"""The `ideas:` settings section (viewers' story ideas), kept apart so schema.py stays a readable size."""
+"""The `ideas:` and `join:` settings sections (viewers' story ideas and roles), kept apart so schema.py stays a
+readable size."""
 
 from __future__ import annotations
 
@@ -17,3 +18,13 @@ class IdeaSettings:
     per_viewer_s: float = field(metadata={"min": 0, "max": 86400})
     max_pending: int = field(metadata={"min": 1, "max": 1_000})
     ballot_slots: int = field(metadata={"min": 1, "max": 6})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JoinSettings:
+    """Viewers joining the story (!join): a minor character named after them, the writer asked to bring them in."""
+
+    mode: Literal["off", "first", "pick"]
+    command: str
+    max_roles: int = field(metadata={"min": 1, "max": 20})
+    max_waiting: int = field(metadata={"min": 1, "max": 500})

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from plugin.errors import SettingsError
 from plugin.paths import DEFAULT_SETTINGS
-from plugin.settings.ideas import IdeaSettings
+from plugin.settings.ideas import IdeaSettings, JoinSettings
 from plugin.yamlfile import LineMap, load_yaml_file
 
 Flat = dict[str, Any]
@@ -213,6 +213,7 @@ class Settings:
     story: StorySettings
     voting: VotingSettings
     ideas: IdeaSettings
+    join: JoinSettings
     show: ShowSettings
     images: ImageSettings
     tts: SpeechSettings

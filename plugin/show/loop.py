@@ -221,6 +221,8 @@ class StoryLoop:
                                              draft.problem, list(draft.findings)))
         if parts.ideas is not None:
             await parts.ideas.credit(session.id, number, note_ids)
+        if parts.cast is not None:
+            await parts.cast.after_chapter(session.id, number, chapter.content, note_ids)
         await self.announce_state()  # carries the writer's health (a fallback, a rejected key) to the panel
 
     async def _written_ahead(self, branch: Branch) -> ChapterDraft | None:
@@ -319,6 +321,7 @@ class StoryLoop:
         if screen.live is not None:
             screen.live.streaming = False
         screen.recap = await build_recap(parts.stories, parts.votes, session)
+        screen.recap["cast"] = await parts.cast.recap(session.id) if parts.cast is not None else []
         await parts.emit(events.Ended(session.id, screen.recap))
         await self.announce_state()
         delay = parts.config.settings.story.auto_restart_s

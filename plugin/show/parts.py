@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from plugin.clock import Clock
 from plugin.events import Emit
 from plugin.settings.live import ConfigService
+from plugin.show.cast import AudienceCast
 from plugin.show.ideas import AudienceIdeas
 from plugin.show.media import MediaDirector
 from plugin.show.prefetch import BranchPrefetcher
@@ -40,3 +41,4 @@ class ShowParts:
     timeline: ShowTimeline
     media: MediaDirector | None = None
     ideas: AudienceIdeas | None = None  # viewers' ideas (!idea) as notes or choices
+    cast: AudienceCast | None = None  # viewers who joined (!join), brought in by notes

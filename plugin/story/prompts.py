@@ -27,7 +27,7 @@ class PromptBook:
             keep_trailing_newline=False,
         )
         self.folder = folder
-        for name in ("system", *PURPOSES, "fallback_choices"):
+        for name in ("system", *PURPOSES, "fallback_choices", "join_note"):
             self._template(name)
 
     def _template(self, name: str) -> jinja2.Template:
