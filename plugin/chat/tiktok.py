@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any, Literal
 
 from plugin.chat import tiktok_conn, tiktok_map
+from plugin.chat.linkstate import LinkState
 from plugin.chat.tiktok_conn import Connection, RecentIds
 from plugin.chat.tiktok_map import Failure
 from plugin.clock import Clock
@@ -49,10 +49,7 @@ class TikTokSource:
         self.clock = clock
         self.rng = rng or random.Random()
         self._factory: ClientFactory = client_factory or self._default_client
-        self._state: State = "stopped"
-        self._note = "not started"
-        self._since = clock.now()
-        self._retry_at: float | None = None
+        self._state: LinkState[State] = LinkState(clock, "stopped", _WAITING)
         self._reconnects = 0
         self._failures = 0  # consecutive failed connections, for the backoff
         self._last_event_at: float | None = None
@@ -95,14 +92,14 @@ class TikTokSource:
 
     def status(self) -> dict[str, Any]:
         """Connection state for the admin panel."""
-        retry = self._retry_in()
+        retry = self._state.retry_in()
         return {
             "source": self.name,
-            "state": self._state,
-            "detail": self._detail(retry),
+            "state": self._state.state,
+            "detail": self._state.detail(retry),
             "retryInS": retry,
             "uniqueId": self.settings().unique_id.strip().lstrip("@"),
-            "since": self._since,
+            "since": self._state.since,
             "reconnects": self._reconnects,
             "lastEventAt": self._last_event_at,
         }
@@ -114,7 +111,7 @@ class TikTokSource:
         runner = self._runner
         if runner is not None and not runner.done() and runner is not asyncio.current_task():
             await asyncio.wait({runner})
-        self._set_state("stopped", "stopped by the admin")
+        self._state.set("stopped", "stopped by the admin")
 
     def request_reconnect(self) -> bool:
         """Drop the current connection (or cut a wait short) and connect again now; False if not running."""
@@ -129,7 +126,7 @@ class TikTokSource:
     async def _run(self, queue: asyncio.Queue[Any]) -> None:
         """Attempt, wait, attempt again, until stop() or cancellation."""
         try:
-            self._set_state("connecting", "loading TikTokLive")
+            self._state.set("connecting", "loading TikTokLive")
             await self._prepare()
             first = True
             while not self._stop_requested:
@@ -141,8 +138,8 @@ class TikTokSource:
                     break
                 await self._pause(delay)
         finally:
-            self._retry_at = None
-            self._set_state("stopped", "stopped by the admin" if self._stop_requested else "not running")
+            self._state.retry_at = None
+            self._state.set("stopped", "stopped by the admin" if self._stop_requested else "not running")
             queue.put_nowait(_END)
 
     async def _prepare(self) -> None:
@@ -159,7 +156,7 @@ class TikTokSource:
         unique_id = settings.unique_id.strip().lstrip("@")
         if not unique_id:
             return self._failed(Failure("config", "no TikTok username set (tiktok.unique_id)"), settings, "")
-        self._set_state("connecting", f"connecting to @{unique_id}")
+        self._state.set("connecting", f"connecting to @{unique_id}")
         conn = Connection(unique_id)
         try:
             try:
@@ -276,9 +273,8 @@ class TikTokSource:
 
     def _wait(self, state: State, note: str, delay: float) -> float:
         """Enter a waiting state with a countdown; returns the delay."""
-        self._set_state(state, note)
-        self._retry_at = self.clock.now() + delay
-        log.info("tiktok: %s", self._detail(delay))
+        self._state.wait(state, note, delay)
+        log.info("tiktok: %s", self._state.detail(delay))
         return delay
 
     async def _pause(self, delay: float) -> None:
@@ -291,7 +287,7 @@ class TikTokSource:
                 finally:
                     sleeper.cancel()
         finally:
-            self._retry_at = None
+            self._state.retry_at = None
 
     async def _race(self, *jobs: asyncio.Future[Any]) -> bool:
         """Wait for any of `jobs` or a wake-up (stop, reconnect request, LIVE end); True if woken first."""
@@ -326,7 +322,7 @@ class TikTokSource:
         if isinstance(mapped, StreamStatus):
             if mapped.status == "connected":
                 conn.connected_at = now
-                self._set_state("live", f"live: @{conn.unique_id}")
+                self._state.set("live", f"live: @{conn.unique_id}")
             elif mapped.status == "disconnected":
                 conn.saw_disconnect = True
             elif mapped.status == "live_ended":
@@ -341,32 +337,3 @@ class TikTokSource:
             self.duplicates += 1
             return
         queue.put_nowait(event)
-
-    # --- state ----------------------------------------------------------------------------------------------------
-
-    def _set_state(self, state: State, note: str) -> None:
-        """Record a state; `since` moves only when the state itself changes."""
-        if state != self._state:
-            self._since = self.clock.now()
-        self._state = state
-        self._note = note
-        if state not in _WAITING:
-            self._retry_at = None
-
-    def _retry_in(self) -> float | None:
-        """Seconds until the next attempt, while waiting for one."""
-        if self._retry_at is None or self._state not in _WAITING:
-            return None
-        return max(0.0, self._retry_at - self.clock.now())
-
-    def _detail(self, retry: float | None) -> str:
-        """The human line: "reconnecting in 8 s (connection lost: ...)", "error: user not found; retrying in 60 s"."""
-        when = f"{math.ceil(retry)} s" if retry is not None else "a moment"
-        if self._state == "reconnecting":
-            return f"reconnecting in {when}" + (f" ({self._note})" if self._note else "")
-        if self._state == "offline":
-            return f"{self._note}; checking again in {when}"
-        if self._state == "error":
-            return f"error: {self._note}; retrying in {when}"
-        return self._note
-

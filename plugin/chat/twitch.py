@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
@@ -20,6 +19,7 @@ import aiohttp
 from aiohttp import WSMsgType
 
 from plugin.chat import twitch_irc
+from plugin.chat.linkstate import LinkState
 from plugin.chat.twitch_irc import PLATFORM, IrcLine
 from plugin.clock import Clock
 from plugin.errors import describe
@@ -69,11 +69,8 @@ class TwitchSource:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()
-        self._state: State = "stopped"
-        self._note = "not started"
+        self._state: LinkState[State] = LinkState(clock, "stopped", _WAITING)
         self._notice = ""  # the last NOTICE from Twitch (a suspended channel, say)
-        self._since = clock.now()
-        self._retry_at: float | None = None
         self._reconnects = 0
         self._failures = 0  # consecutive failed connections, for the backoff
         self._last_event_at: float | None = None
@@ -112,18 +109,18 @@ class TwitchSource:
             self._running = False
             self._link = None
             await self._tasks.close()
-            self._set_state("stopped", "stopped by the admin" if self._stop_requested else "not running")
+            self._state.set("stopped", "stopped by the admin" if self._stop_requested else "not running")
 
     def status(self) -> dict[str, Any]:
         """Connection state for the admin panel."""
-        retry = self._retry_in()
+        retry = self._state.retry_in()
         return {
             "source": self.name,
-            "state": self._state,
+            "state": self._state.state,
             "detail": self._detail(retry),
             "retryInS": retry,
             "channel": twitch_irc.channel_name(self.settings().channel),
-            "since": self._since,
+            "since": self._state.since,
             "reconnects": self._reconnects,
             "lastEventAt": self._last_event_at,
             "messages": self.messages,
@@ -140,7 +137,7 @@ class TwitchSource:
             link.end("stop", "stopped by the admin")  # also while connecting: it is then closed, never read
             if link.ws is not None:
                 await self._close(link.ws)
-        self._set_state("stopped", "stopped by the admin")
+        self._state.set("stopped", "stopped by the admin")
 
     def request_reconnect(self) -> bool:
         """Drop the current connection (or cut a wait short) and connect again now; False if not running."""
@@ -179,7 +176,7 @@ class TwitchSource:
             link.end("config", f"not a Twitch channel name: {raw_channel[:40]!r}" if raw_channel
                      else "no Twitch channel set (twitch.channel)")
             return
-        self._set_state("connecting", f"connecting to #{link.channel}")
+        self._state.set("connecting", f"connecting to #{link.channel}")
         try:
             async with asyncio.timeout(CONNECT_TIMEOUT_S):
                 # aiohttp's defaults: no receive timeout (the keepalive watches), 10 s for a polite close
@@ -250,13 +247,13 @@ class TwitchSource:
             link.end("reconnect", "Twitch asked to reconnect")
         elif command == "001":
             link.welcomed = True
-            self._set_state("connecting", f"joining #{link.channel}")
+            self._state.set("connecting", f"joining #{link.channel}")
             await ws.send_str(f"JOIN #{link.channel}")
         elif command == "JOIN":
             if line.nick.lower() == link.nick and line.params and line.params[0].lower() == f"#{link.channel}":
                 link.joined_at = self.clock.now()
                 self._notice = ""
-                self._set_state("live", f"live: #{link.channel}")
+                self._state.set("live", f"live: #{link.channel}")
         elif command == "NOTICE":
             text = twitch_irc.notice_text(line)
             if not link.welcomed:  # before the welcome, a NOTICE is Twitch refusing the login
@@ -324,8 +321,7 @@ class TwitchSource:
 
     def _wait(self, state: State, note: str, delay: float) -> float:
         """Enter a waiting state with a countdown; returns the delay."""
-        self._set_state(state, note)
-        self._retry_at = self.clock.now() + delay
+        self._state.wait(state, note, delay)
         log.info("twitch: %s", self._detail(delay))
         return delay
 
@@ -343,32 +339,10 @@ class TwitchSource:
                     waker.cancel()
                     await asyncio.gather(sleeper, waker, return_exceptions=True)
         finally:
-            self._retry_at = None
-
-    # --- state ----------------------------------------------------------------------------------------------------
-
-    def _set_state(self, state: State, note: str) -> None:
-        """Record a state; `since` moves only when the state itself changes."""
-        if state != self._state:
-            self._since = self.clock.now()
-        self._state = state
-        self._note = note
-        if state not in _WAITING:
-            self._retry_at = None
-
-    def _retry_in(self) -> float | None:
-        """Seconds until the next attempt, while waiting for one."""
-        if self._retry_at is None or self._state not in _WAITING:
-            return None
-        return max(0.0, self._retry_at - self.clock.now())
+            self._state.retry_at = None
 
     def _detail(self, retry: float | None) -> str:
-        """The human line: "reconnecting in 2 s (connection lost: ...)", "error: ...; retrying in 60 s"."""
-        when = f"{math.ceil(retry)} s" if retry is not None else "a moment"
-        if self._state == "reconnecting":
-            return f"reconnecting in {when}" + (f" ({self._note})" if self._note else "")
-        if self._state == "error":
-            return f"error: {self._note}; retrying in {when}"
-        if self._state == "live" and self._notice:
-            return f"{self._note} (Twitch says: {self._notice})"
-        return self._note
+        """The link's line, with what Twitch said while live (a NOTICE)."""
+        if self._state.state == "live" and self._notice:
+            return f"{self._state.note} (Twitch says: {self._notice})"
+        return self._state.detail(retry)
