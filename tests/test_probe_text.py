@@ -13,7 +13,7 @@ from plugin import keys
 from plugin.chat.tiktok import TikTokSource
 from plugin.clock import ManualClock
 from plugin.messages import ChatMessage
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 from plugin.text import clean_text
 from plugin.voting.parse import parse_vote
 from tests.conftest import StartServer

@@ -37,7 +37,7 @@ from plugin.messages import (
     StreamStatus,
     ViewerAction,
 )
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 from tests.support import tiktok_frames as tf
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,7 +31,8 @@ from plugin.chat.twitch_irc import (
 from plugin.clock import ManualClock
 from plugin.errors import SettingsError
 from plugin.messages import ChatEvent, ChatMessage
-from plugin.settings.schema import TikTokSettings, TwitchSettings, load_settings
+from plugin.settings.chat import TikTokSettings, TwitchSettings
+from plugin.settings.schema import load_settings
 from tests.conftest import StartServer
 from tests.support import tiktok_frames as tf
 from tests.support.harness import Running as RunningServer

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from plugin.errors import StoryError
 from plugin.messages import ChatMessage
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any
 
 from plugin.clock import Clock
 from plugin.messages import ChatMessage
-from plugin.settings.schema import SimulatorSettings
+from plugin.settings.chat import SimulatorSettings
 from plugin.store.votes import SIMULATOR
 
 _CHATTER = (

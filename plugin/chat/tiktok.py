@@ -19,7 +19,7 @@ from plugin.chat.tiktok_conn import Connection, RecentIds
 from plugin.chat.tiktok_map import Failure
 from plugin.clock import Clock
 from plugin.messages import ChatEvent, StreamStatus
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)

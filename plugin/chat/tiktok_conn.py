@@ -11,7 +11,7 @@ from typing import Any
 
 from plugin.chat import tiktok_map
 from plugin.clock import Clock
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from plugin.messages import (
 from plugin.text import clean_text
 
 if TYPE_CHECKING:
-    from plugin.settings.schema import TikTokSettings
+    from plugin.settings.chat import TikTokSettings
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from plugin.chat.twitch_irc import PLATFORM, IrcLine
 from plugin.clock import Clock
 from plugin.errors import describe
 from plugin.messages import ChatEvent
-from plugin.settings.schema import TwitchSettings
+from plugin.settings.chat import TwitchSettings
 from plugin.tasks import Tasks
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from plugin.errors import SettingsError
 from plugin.paths import DEFAULT_SETTINGS
+from plugin.settings.chat import ChatSettings, SimulatorSettings, TikTokSettings, TwitchSettings
 from plugin.settings.ideas import IdeaSettings, JoinSettings
 from plugin.yamlfile import LineMap, load_yaml_file
 
@@ -150,58 +151,6 @@ class RealtimeSettings:
     """How events reach overlays."""
 
     redis_url: str
-
-
-ChatSourceName = Literal["simulator", "tiktok", "twitch"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatSettings:
-    """Where viewers' chat comes from: one source (`source`, the admin panel's picker) or several (`sources`)."""
-
-    source: Literal["simulator", "tiktok", "twitch", "none"]
-    sources: tuple[ChatSourceName, ...]
-
-    def active(self) -> tuple[str, ...]:
-        """The sources that run: `sources`, or the one `source` names while `sources` is empty."""
-        if self.sources:
-            return self.sources
-        return () if self.source == "none" else (self.source,)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TikTokSettings:
-    """The TikTok LIVE connection."""
-
-    unique_id: str
-    sign_api_key: str
-    session_id: str
-    reconnect_min_s: float = _range(0.1, 600)
-    reconnect_max_s: float = _range(1, 3600)
-    offline_poll_s: float = _range(5, 3600)
-    stall_timeout_s: float = _range(5, 3600)
-    moderators: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TwitchSettings:
-    """The Twitch chat connection (anonymous, read-only IRC over WebSocket)."""
-
-    channel: str
-    url: str
-    reconnect_min_s: float = _range(0.1, 600)
-    reconnect_max_s: float = _range(1, 3600)
-    stall_timeout_s: float = _range(5, 3600)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SimulatorSettings:
-    """The rehearsal audience."""
-
-    viewers: int = _range(1, 100_000)
-    votes_per_s: float = _range(0, 100_000)
-    bias: int = _range(-1, 5)
-    chatter: float = _range(0, 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from plugin import keys
 from plugin.chat.tiktok import TikTokSource
 from plugin.clock import ManualClock
-from plugin.settings.schema import TikTokSettings
+from plugin.settings.chat import TikTokSettings
 from tests.support import tiktok_frames as tf
 from tests.support.harness import Running
 
