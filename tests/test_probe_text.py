@@ -29,11 +29,12 @@ TIKTOK = TikTokSettings(unique_id="story_host", sign_api_key="", session_id="", 
                         reconnect_max_s=60.0, offline_poll_s=30.0, stall_timeout_s=45.0, moderators=())
 
 
-def ballots(data_dir: Path) -> dict[str, int]:
-    """Saved ballots of the newest round: user id -> choice."""
+def ballots(data_dir: Path, chapter: int = 1) -> dict[str, int]:
+    """Saved ballots of the vote on a chapter (not the newest round: the next vote may already be open): user id ->
+    choice."""
     with sqlite3.connect(data_dir / "story.db") as db:
         return dict(db.execute("SELECT user_id, choice_index FROM story_ballots WHERE round_id ="
-                               " (SELECT MAX(id) FROM story_rounds)").fetchall())
+                               " (SELECT MIN(id) FROM story_rounds WHERE chapter_number = ?)", (chapter,)).fetchall())
 
 
 async def open_vote(server: Running, seen: Any) -> dict[str, Any]:
