@@ -63,10 +63,11 @@ class EventLog:
         """Where the log ends now: `wait_for(..., after=mark)` then skips every event received before."""
         return len(self.events)
 
-    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 15.0,
+    async def wait_for(self, name: str, predicate: Predicate | None = None, timeout: float = 45.0,
                        after: int = 0) -> Any:
         """The first payload of `name` matching `predicate`, scanning old events too (all of them, or those
-        received since `after`, a `mark()`); fails after `timeout`."""
+        received since `after`, a `mark()`); fails after `timeout` (generous: only spent when something is wrong,
+        and a busy machine writes chapters slowly)."""
         async with asyncio.timeout(timeout):
             while True:
                 for event, data in self.events[after:]:
