@@ -341,8 +341,8 @@ class CastMember(Wire):
 
 @dataclass(frozen=True, slots=True)
 class CastUpdated(Event):
-    """Who is in the story changed: a viewer joined, was picked or declined, or their character came in.
-    `story:state.cast` repeats it (null when nobody asked). Overlays get the cast only (`waiting` is empty)."""
+    """Who is in the story changed (a viewer joined, was picked or declined, or came in); `story:state.cast`
+    repeats it (null when nobody asked). Overlays get the cast only (`waiting` is empty)."""
 
     name = "story:cast-updated"
     session_id: int
@@ -446,6 +446,5 @@ EVENTS: tuple[type[Event], ...] = (
     VotingEnded, ImageUpdated, ImageFailed, Narration, Ended, Error, TaskProgress, BallotsSaved, BranchReady,
     NotesUpdated, MemoryUpdated, ChatStatus, IdeasCredited, IdeasUpdated, CastUpdated, Beat, OverlayLayout,
 )
-# payload parts, documented after the events
-PARTS: tuple[type[Wire], ...] = (ChapterView, RecentVoter, IdeaCredit, CastMember)
+PARTS: tuple[type[Wire], ...] = (ChapterView, RecentVoter, IdeaCredit, CastMember)  # documented after the events
 STATE = State.name  # the one event name sent outside an emit (on connect)
