@@ -29,7 +29,7 @@ const fields = () => [...form.querySelectorAll("[name]")];
 let original = {};  // name -> string value as last loaded from the server
 let otherChosen = false;  // language "Other…" picked: keep the text field open while the streamer types
 
-const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators", "tts.character_voices"]);
+const LIST_KEYS = new Set(["llm.fallback_models", "tiktok.moderators", "tts.character_voices", "chat.sources"]);
 const HANDLE_KEYS = new Set(["tiktok.moderators"]);  // lists of TikTok @names: shown with @, saved without
 const SECRET_KEYS = new Set(["llm.api_key", "tiktok.sign_api_key", "tiktok.session_id", "images.api_key", "tts.api_key"]);
 // Checked before saving (the server would take any text and quietly fall back).
@@ -73,6 +73,9 @@ function populate(config, { force = false, cleared = new Set() } = {}) {
   for (const input of fields()) {
     const name = input.name;
     const incoming = lookup(config, name);
+    // A field the server does not know (an older server) is hidden and never sent.
+    const optional = input.closest("[data-optional]");
+    if (optional && Object.keys(config || {}).length) optional.hidden = incoming === undefined;
     if (incoming === undefined) continue;
     if (SECRET_KEYS.has(name)) {
       input.placeholder = incoming ? `saved: ${incoming}` : "not set";
@@ -99,6 +102,7 @@ function changes() {
       if (input.value.trim()) patch[input.name] = input.value.trim();  // untouched: omitted, never overwritten
       continue;
     }
+    if (original[input.name] === undefined) continue;  // never loaded: not a setting this server has
     if (read(input) !== original[input.name]) patch[input.name] = value(input);
   }
   return patch;

@@ -12,6 +12,7 @@ const EVENTS = [
   "story:ended", "story:error", "story:image-updated", "story:chat-status",
   "story:chapter-updated", "story:notes-updated", "story:memory-updated", "story:image-failed",
   "story:narration", "story:beat", "story:branch-ready", "story:ballots-saved", "story:task-progress",
+  "story:ideas-updated", "story:cast-updated",
 ];
 let socket = null;
 let wasConnected = false;
