@@ -102,7 +102,13 @@ on("story:voting-started", (p) => {
     total: p.total || 0, voters: p.voters || 0, endsAt: p.endsAt, durationS: p.durationS };
   if (m.chapter && m.chapter.number === p.chapterNumber) m.chapter.choices = p.choices || m.chapter.choices;
   keepCounts(m.voting);
-  if (p.extended) notify.info("Too few voters: the vote was extended.");
+  // One flag for every reason the end moved (too few voters, +30 s, a moderator's !extend, the LIVE back): say what
+  // is true of all of them, never a reason that may be wrong.
+  if (p.paused) notify.info("The LIVE is down: the vote's countdown holds until it is back.");
+  else if (p.extended && typeof p.endsAt === "number") {
+    const at = new Date(p.endsAt - (m.offset || 0)).toLocaleTimeString();
+    notify.info(`The vote now ends at ${at}.`);
+  }
   if (!(p.total > 0)) m.voteOpenSeen = p.chapterNumber;  // no ballot yet: every save of this vote reaches this page
   refreshPrefetch(800);
   render();
