@@ -17,7 +17,7 @@ import { startEditor } from "./editor.js";
 const EVENTS = [
   "story:generation-started", "story:chapter-token", "story:chapter-reset", "story:chapter-ready",
   "story:voting-started", "story:vote-update", "story:voting-ended", "story:ended", "story:image-updated",
-  "story:image-failed", "story:chapter-updated", "story:narration", "story:beat",
+  "story:image-failed", "story:chapter-updated", "story:narration", "story:beat", "story:idea-credit", "story:cast-updated",
 ];
 
 const cfg = readParams(window.location.search);
@@ -82,7 +82,8 @@ let squeezedFor = null;
 function squeezeStory(force = false) {
   const body = document.body;
   const key = [body.dataset.story, body.dataset.screen, $("chapter-title").textContent, $("story-line").textContent,
-    $("image-frame").hidden, ...[...document.querySelectorAll(".choice-text")].map((c) => c.textContent)].join("\u0000");
+    $("image-frame").hidden, ...[...document.querySelectorAll(".choice-text, .choice-meta")].map((c) => c.textContent)]
+    .join("\u0000");
   if (key === squeezedFor && !force) return;
   squeezedFor = key;
   const main = $("main");

@@ -2,7 +2,7 @@
 // Every model- or viewer-supplied string goes in as text (textContent / text nodes).
 
 import { $, el, setText, plural } from "./dom.js";
-import { int, str, isObj } from "./state.js";
+import { int, str, isObj, creditsFor, castFeaturedIn, viewerName } from "./state.js";
 
 /** An image URL the page may load: same origin only (the page loads nothing from other hosts). */
 export function safeImageUrl(url) {
@@ -24,6 +24,69 @@ export function aspectRatio(size) {
   const w = Number(m[1]);
   const h = Number(m[2]);
   return w > 0 && h > 0 && w / h > 0.3 && w / h < 4 ? `${w} / ${h}` : null;
+}
+
+const CAST_SHOWN = 12; // names on the end card; more are "+N more"
+const RECAP_MIN_FIT = 0.6; // the end card's text shrinks this far at most to fit
+
+/** Shrink the end card's text in steps until all of it fits the card (a long title, a big cast). */
+function fitRecap() {
+  const card = $("recap");
+  let k = 1;
+  card.style.setProperty("--recap-fit", "1");
+  while (k > RECAP_MIN_FIT && card.scrollHeight > card.clientHeight + 1) {
+    k = Math.max(RECAP_MIN_FIT, Math.round((k - 0.05) * 100) / 100);
+    card.style.setProperty("--recap-fit", String(k));
+  }
+}
+
+/**
+ * A line of viewers' names, each in its own <bdi> (a right-to-left override in a nickname stays inside it):
+ * `lead` then the names, then `tail` ("and 3 others"). Returns the nodes to put in the line.
+ */
+function namesLine(lead, names, tail = "") {
+  const nodes = [document.createTextNode(lead)];
+  names.forEach((name, i) => {
+    if (i > 0) nodes.push(document.createTextNode(i === names.length - 1 && !tail ? " and " : ", "));
+    nodes.push(el("bdi", "who", name));
+  });
+  if (tail) nodes.push(document.createTextNode(` and ${tail}`));
+  return nodes;
+}
+
+/** "Idea by @nova_11" / "Idea by Nova and 3 others" / "Ideas by @a and @b" for the chapter's director's notes. */
+function ideaLine(credits) {
+  const notes = credits.filter((c) => c.usedAs === "note");
+  if (!notes.length) return null;
+  const shown = notes.slice(0, 3);
+  const others = notes.length === 1 ? notes[0].others : notes.length - shown.length;
+  const tail = others ? `${others} ${plural(others, "other", "others")}` : "";
+  return namesLine(notes.length === 1 ? "Idea by " : "Ideas by ", shown.map((c) => c.who), tail);
+}
+
+/** A cast member as named on screen: "Nova (@nova_11)", or only one of them when that is all there is. */
+function memberName(m) {
+  if (!m.handle) return m.name;
+  if (!m.name || m.name.toLowerCase() === m.handle.toLowerCase()) return `@${m.handle}`;
+  return `${m.name} (@${m.handle})`;
+}
+
+/** "Joining the story: Nova (@nova_11) and Kiwi" for the chapter where they first appear. */
+function castLine(members) {
+  if (!members.length) return null;
+  const shown = members.slice(0, 3);
+  const more = members.length - shown.length;
+  return namesLine("Joining the story: ", shown.map(memberName), more ? `${more} more` : "");
+}
+
+/** Put a line of nodes in `node` (hidden when null), redrawn only when its text changed; true when it did. */
+function showLine(node, nodes) {
+  const sig = nodes ? nodes.map((n) => n.textContent).join("\u0000") : "";
+  if (node.dataset.sig === sig && node.hidden === !nodes) return false;
+  node.dataset.sig = sig;
+  node.replaceChildren(...(nodes || []));
+  node.hidden = !nodes;
+  return true;
 }
 
 /** Screens where a vote is on (open, or its result): the story shrinks to a line and the vote takes the room. */
@@ -138,10 +201,45 @@ export function createScreens({ store, textView, lineView, votes, theme, narrati
     textView.show(drawnChapter, ch.content, ch.streaming, line);
     lineView.show(drawnChapter, ch.content, ch.streaming, line);
     drawSpeaker(line);
+    drawCredits(ch.chapterNumber);
+  }
+
+  /** The viewers behind chapter n: whose idea steered it, who joins the story in it. */
+  function drawCredits(n) {
+    const idea = ideaLine(creditsFor(store, n));
+    const cast = castLine(castFeaturedIn(store, n));
+    const changed = showLine($("idea-credit"), idea);
+    if (!showLine($("cast-credit"), cast) && !changed) return;
+    $("story-credits").hidden = !idea && !cast;
+    textView.relayout(); // the text has a line more (or less) of room
+  }
+
+  /** The end card's cast: everyone who joined the story, as pills ("Nova @nova_11"). */
+  function drawRecapCast(r) {
+    const cast = (Array.isArray(r.cast) ? r.cast : []).filter(isObj)
+      .map((m) => ({ name: str(m.name).trim(), handle: viewerName("", m.handle) }))
+      .filter((m) => m.name || m.handle);
+    const list = $("recap-cast");
+    const sig = JSON.stringify(cast);
+    if (list.dataset.sig !== sig) {
+      list.dataset.sig = sig;
+      const items = cast.slice(0, CAST_SHOWN).map((m) => {
+        const li = el("li");
+        li.append(el("bdi", "who", m.name || m.handle));
+        const sameName = m.handle.slice(1).toLowerCase() === m.name.toLowerCase(); // "sage13 @sage13": once
+        if (m.name && m.handle && !sameName) li.append(el("bdi", "at", m.handle));
+        return li;
+      });
+      if (cast.length > CAST_SHOWN) items.push(el("li", "more", `+${cast.length - CAST_SHOWN} more`));
+      list.replaceChildren(...items);
+    }
+    $("recap-cast-head").classList.toggle("none", cast.length === 0);
+    $("recap").classList.toggle("with-cast", cast.length > 0);
   }
 
   function drawRecap() {
     const r = isObj(store.recap) ? store.recap : {};
+    const before = $("recap").dataset.sig;
     setText($("recap-title"), str(r.title) || storyTitle());
     const chapters = int(r.chapters ?? (store.chapter ? store.chapter.chapterNumber : 0));
     const total = int(r.totalVotes);
@@ -163,6 +261,13 @@ export function createScreens({ store, textView, lineView, votes, theme, narrati
       }));
     }
     $("top-voters-head").classList.toggle("none", voters.length === 0);
+    $("recap").classList.toggle("with-voters", voters.length > 0);
+    drawRecapCast(r);
+    const drawn = [$("recap-title").textContent, sig, $("recap-cast").dataset.sig].join("\u0000");
+    if (drawn !== before) {
+      $("recap").dataset.sig = drawn;
+      fitRecap();
+    }
   }
 
   function drawStatus(screen) {

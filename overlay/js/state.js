@@ -30,6 +30,8 @@ export function createStore() {
     images: new Map(), // chapterNumber -> same-origin URL
     imageFailed: new Set(), // chapterNumbers whose picture failed (the frame keeps its place)
     media: { images: null, imageSize: null }, // from story:state.media: picture provider ("off", ...) and "WxH"
+    ideaCredits: new Map(), // "session:chapter" -> [{who, others, usedAs, choiceIndex}]: viewers' ideas a chapter used
+    cast: null, // {sessionId, members: [{name, handle, featuredIn}]}: viewers who joined the story (!join)
     sessionId: null,
     // presentation timing (the holds themselves are the server's beats)
     screen: "waiting",
@@ -65,7 +67,68 @@ function votingFrom(raw, serverTime, now) {
     endsAt,
     durationS: num(raw.durationS),
     extended: Boolean(raw.extended),
+    keywords: choices.map((_, i) => keywordFrom(list(raw.keywords)[i])),
   };
+}
+
+/** A vote keyword as chat types it without its "!" ("sword"), or null when the choice has none. */
+function keywordFrom(raw) {
+  const word = typeof raw === "string" ? raw.trim().replace(/^[!#/]+/, "") : "";
+  return word && word.length <= 24 ? word : null;
+}
+
+/** How a viewer is named on screen: their @handle when the platform gave one, else their nickname. */
+export function viewerName(nickname, handle) {
+  const at = str(handle).trim().replace(/^@+/, "");
+  return at ? `@${at}` : str(nickname).trim();
+}
+
+const CREDITS_KEPT = 8; // chapters whose credits are remembered (the one on screen, the one just voted on, ...)
+
+/** One credited idea as the screens need it: who proposed it first, how many more did, and where it went. */
+function creditFrom(raw) {
+  if (!isObj(raw)) return null;
+  const by = list(raw.by);
+  const handles = list(raw.handles);
+  const who = viewerName(by[0], handles[0]);
+  if (!who) return null;
+  const usedAs = raw.usedAs === "choice" ? "choice" : "note";
+  const choiceIndex = Number.isInteger(raw.choiceIndex) && raw.choiceIndex >= 0 ? raw.choiceIndex : null;
+  if (usedAs === "choice" && choiceIndex === null) return null; // a choice credit names its choice
+  return { who, others: Math.max(0, int(raw.proposers) - 1, by.length - 1), usedAs, choiceIndex };
+}
+
+/** story:idea-credit (or story:state.ideaCredits): remember the credits of that story's chapter. */
+function noteCredits(store, raw) {
+  if (!isObj(raw) || !Array.isArray(raw.credits)) return false;
+  const session = raw.sessionId ?? store.sessionId;
+  const key = `${session}:${int(raw.chapterNumber)}`;
+  store.ideaCredits.delete(key);
+  store.ideaCredits.set(key, raw.credits.map(creditFrom).filter(Boolean));
+  while (store.ideaCredits.size > CREDITS_KEPT) store.ideaCredits.delete(store.ideaCredits.keys().next().value);
+  return true;
+}
+
+/** The credited ideas of chapter n of the story on screen ([] when it used none). */
+export function creditsFor(store, n) {
+  return store.ideaCredits.get(`${store.sessionId}:${n}`) || [];
+}
+
+/** story:cast-updated (or story:state.cast): the viewers who joined the story. */
+function castFrom(raw) {
+  if (!isObj(raw)) return null;
+  const members = list(raw.cast).filter((m) => isObj(m) && (m.status === undefined || m.status === "cast"))
+    .map((m) => ({ name: str(m.name).trim(), handle: str(m.handle).trim().replace(/^@+/, ""),
+      featuredIn: m.featuredIn == null ? null : int(m.featuredIn) }))
+    .filter((m) => m.name || m.handle);
+  return { sessionId: raw.sessionId ?? null, members };
+}
+
+/** Cast members who first appear in chapter n of the story on screen. */
+export function castFeaturedIn(store, n) {
+  const cast = store.cast;
+  if (!cast || (cast.sessionId !== null && store.sessionId !== null && cast.sessionId !== store.sessionId)) return [];
+  return cast.members.filter((m) => m.featuredIn === n);
 }
 
 function beatFrom(raw) {
@@ -128,6 +191,9 @@ export function applyState(store, s) {
   }
   if (!["outlining", "writing", "final"].includes(store.state)) store.generation = null;
   store.beat = beatFrom(s.beat);
+  if (isObj(s.ideaCredits)) noteCredits(store, s.ideaCredits);
+  else if (store.chapter) store.ideaCredits.delete(`${store.sessionId}:${store.chapter.chapterNumber}`);
+  store.cast = castFrom(s.cast);
 }
 
 /** Apply one server event; returns false when it was ignored (stale or malformed). */
@@ -225,6 +291,15 @@ export function applyEvent(store, name, e) {
       if (typeof e.title === "string") ch.title = e.title;
       if (typeof e.content === "string" && e.content) ch.content = e.content;
       if (Array.isArray(e.choices) && e.choices.length) ch.choices = e.choices.map(str);
+      return true;
+    }
+    case "story:idea-credit":
+      return noteCredits(store, e);
+    case "story:cast-updated": {
+      const cast = castFrom(e);
+      const stale = cast && cast.sessionId !== null && store.sessionId !== null && cast.sessionId < store.sessionId;
+      if (!cast || stale) return false; // an earlier story's, late
+      store.cast = cast;
       return true;
     }
     case "story:image-updated": {

@@ -1,9 +1,10 @@
 // The vote panel: one row per choice (label, text, live bar, count, percentage), the total,
-// the recent-voters ticker, and the winner highlight once the vote closes. Choices are never cut: they wrap
+// the recent-voters ticker, and the winner highlight once the vote closes. Under a choice: its vote keyword
+// ("!sword", voting.keywords) and whose idea it was (ideas.mode ballot). Choices are never cut: they wrap
 // (three lines at most) and shrink until all of them fit the panel.
 
 import { $, el, setText, letter, commandList, plural } from "./dom.js";
-import { int, str, isObj } from "./state.js";
+import { int, str, isObj, creditsFor } from "./state.js";
 
 const TICKER_SIZE = 3;
 const MAX_LINES = 3;
@@ -14,12 +15,23 @@ const REASONS = {
   tie: "A tie, settled by fate",
   no_votes: "No votes this time, so fate decided",
   admin: "Picked by the streamer",
+  "decided-early": "Decided early: a clear lead",
 };
+
+/** Choice index -> its credit for the vote on chapter n: {who, others} of the idea it came from. */
+function choiceCredits(store, n) {
+  const found = new Map();
+  for (const c of creditsFor(store, n)) {
+    if (c.usedAs === "choice" && !found.has(c.choiceIndex)) found.set(c.choiceIndex, c);
+  }
+  return found;
+}
 
 export function createVotes() {
   const box = $("choices");
   const panel = $("vote-panel");
   let shownKey = null;
+  let notesKey = null; // keywords and credits under the choices, as drawn
   let rows = [];
   let tickerHead = "";
 
@@ -35,14 +47,17 @@ export function createVotes() {
       const fill = el("div", "bar-fill");
       bar.append(fill);
       const words = el("div", "choice-text", text);
-      main.append(words, bar);
+      const meta = el("div", "choice-meta");
+      meta.hidden = true;
+      main.append(words, meta, bar);
       const stats = el("div", "choice-stats");
       const count = el("span", "choice-count", "0");
       const pct = el("span", "choice-pct", "0%");
       stats.append(count, pct);
       row.append(el("span", "choice-label", `!${letter(i)}`), main, stats);
-      return { row, words, fill, count, pct };
+      return { row, words, meta, fill, count, pct };
     });
+    notesKey = null;
     box.replaceChildren(...rows.map((r) => r.row));
     const wide = document.body.dataset.voting === "bottom" && document.body.dataset.layout === "landscape";
     const n = choices.length;
@@ -75,6 +90,27 @@ export function createVotes() {
     panel.style.setProperty("--k", "1");
     shrink("--vfit", TEXT_MIN);
     shrink("--k", PANEL_MIN);
+  }
+
+  /** Under each choice: its keyword as a badge ("!sword") and whose idea it was ("idea by @nova_11"). */
+  function annotate(keywords, credits) {
+    const key = JSON.stringify([keywords, [...credits]]);
+    if (key === notesKey) return;
+    notesKey = key;
+    rows.forEach((r, i) => {
+      const parts = [];
+      if (keywords[i]) parts.push(el("span", "choice-keyword", `!${keywords[i]}`));
+      const credit = credits.get(i);
+      if (credit) {
+        const line = el("span", "choice-credit", "idea by ");
+        line.append(el("bdi", "who", credit.who));
+        if (credit.others) line.append(` and ${credit.others} ${plural(credit.others, "other", "others")}`);
+        parts.push(line);
+      }
+      r.meta.replaceChildren(...parts);
+      r.meta.hidden = parts.length === 0;
+    });
+    fit();
   }
 
   function fillCounts(counts, total, winner) {
@@ -127,8 +163,11 @@ export function createVotes() {
       buildRows(v.choices);
       fillCounts(v.counts, v.total, null);
       renderTicker(store.recent, v.choices.length);
+      const keywords = v.choices.map((_, i) => (v.keywords && v.keywords[i]) || null);
       setText($("vote-title"), v.extended ? "Vote extended!" : "Vote in chat!");
-      setText($("vote-hint"), v.choices.length ? `Type ${commandList(v.choices.length)}` : "");
+      const words = keywords.some(Boolean) ? " — or the word" : "";
+      setText($("vote-hint"), v.choices.length ? `Type ${commandList(v.choices.length)}${words}` : "");
+      annotate(keywords, choiceCredits(store, v.chapterNumber)); // after the hint: both change the room left
     },
 
     /** The closed vote: the winner highlighted, the others dimmed, "Chosen: ...". */
@@ -141,6 +180,7 @@ export function createVotes() {
       const winner = Number.isInteger(r.winnerIndex) ? r.winnerIndex : -1;
       if (!choices || !choices.length) choices = [str(r.winnerText)];
       buildRows(choices);
+      annotate(choices.map(() => null), choiceCredits(store, number)); // the vote is closed: no keywords
       const counts = choices.map((_, i) => int(Array.isArray(r.counts) ? r.counts[i] : 0));
       fillCounts(counts, r.total, choices.length === 1 && winner >= 0 ? 0 : winner);
       const text = str(r.winnerText) || (winner >= 0 ? str(choices[winner]) : "");
