@@ -343,17 +343,20 @@ async def test_live_picture_and_a_new_picture_from_a_custom_prompt(serve: StartS
 
 
 async def test_a_characters_voice_can_be_changed(serve: StartServer, browser: Browser) -> None:
-    server = await serve(SystemClock(), **{"story.max_chapters": 3, "voting.duration_s": 300})
+    server = await serve(SystemClock(), **{"story.max_chapters": 5, "voting.duration_s": 300})
     await server.call("POST", f"{API}/start", {"theme": "fantasy"})
     page, dialogs = await open_admin(browser, server)
     rows = page.locator("#character-voices li")
     await expect(page.locator("#live-choices .live-choice")).to_have_count(3, timeout=60_000)
-    # Characters get voices when the narration reaches a quoted line whose speaker is certain (chapter 1 or 2).
-    try:
-        await expect(rows.first).to_be_attached(timeout=20_000)
-    except AssertionError:
-        await server.call("POST", f"{API}/next-chapter", {})
-        await expect(rows.first).to_be_attached(timeout=60_000)
+    # Characters get voices when a chapter's narration is planned and a quoted line's speaker is certain; the
+    # offline story is random, so a chapter may have none: move on (at most to the final chapter) until one does.
+    for chapter in range(1, 6):
+        try:
+            await expect(rows.first).to_be_attached(timeout=30_000)
+            break
+        except AssertionError:
+            assert chapter < 5, "no chapter of the story had a character with a voice"
+            await server.call("POST", f"{API}/next-chapter", {})
     row = rows.first
     name = await row.get_attribute("data-name")
     status, body = await server.call("GET", f"{API}/tts/voices")
