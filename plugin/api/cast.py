@@ -6,6 +6,7 @@ from aiohttp import web
 
 from plugin import keys
 from plugin.api.body import path_int, reply
+from plugin.chat.join import member_view
 
 
 async def list_cast(request: web.Request) -> web.Response:
@@ -16,10 +17,10 @@ async def list_cast(request: web.Request) -> web.Response:
 async def pick(request: web.Request) -> web.Response:
     """Cast a waiting viewer: their character comes into the story (409 when every role is taken)."""
     row = await request.app[keys.JOIN].pick(path_int(request, "member_id"))
-    return reply({"member": request.app[keys.JOIN].view(row)})
+    return reply({"member": member_view(row).wire()})
 
 
 async def decline(request: web.Request) -> web.Response:
     """Turn a waiting viewer down."""
     row = await request.app[keys.JOIN].decline(path_int(request, "member_id"))
-    return reply({"member": request.app[keys.JOIN].view(row)})
+    return reply({"member": member_view(row).wire()})

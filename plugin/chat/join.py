@@ -155,15 +155,11 @@ class JoinDesk:
         return {"mode": rules.mode, "maxRoles": rules.max_roles, "cast": data["cast"], "waiting": data["waiting"],
                 "openRoles": data["openRoles"], "stats": dict(self.stats)}
 
-    @staticmethod
-    def view(row: CastRow) -> dict[str, Any]:
-        """One request as GET cast shows it."""
-        return member_view(row).wire()
-
     def member(self, member_id: int) -> CastRow:
         """A request to join the current story, or 404."""
+        scope = self._rescope()
         for row in self.members:
-            if row.id == member_id and row.session_id == self._rescope():
+            if row.id == member_id and row.session_id == scope:
                 return row
         raise NotFound(f"no viewer {member_id} asked to join this story")
 
