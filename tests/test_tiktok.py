@@ -30,7 +30,6 @@ from plugin.chat.tiktok import TikTokSource
 from plugin.chat.tiktok_conn import DEDUPE_SIZE, JITTER, RecentIds
 from plugin.clock import ManualClock
 from plugin.messages import (
-    ChatEvent,
     ChatMessage,
     Gift,
     Like,
@@ -39,6 +38,7 @@ from plugin.messages import (
 )
 from plugin.settings.chat import TikTokSettings
 from tests.support import tiktok_frames as tf
+from tests.support.source_reader import SourceReader
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = TikTokSettings(
@@ -47,31 +47,13 @@ SETTINGS = TikTokSettings(
 )
 
 
-class Running:
+class Running(SourceReader):
     """A TikTokSource whose events() is being consumed by a task, like the gateway does."""
 
     def __init__(self, source: TikTokSource, factory: tf.OfflineTikTok, clock: ManualClock) -> None:
-        self.source = source
+        super().__init__(source, clock)
+        self.source: TikTokSource = source
         self.factory = factory
-        self.clock = clock
-        self.events: list[ChatEvent] = []
-        self._arrived = asyncio.Event()
-        self.task = asyncio.create_task(self._consume())
-
-    async def _consume(self) -> None:
-        async for event in self.source.events():
-            self.events.append(event)
-            self._arrived.set()
-
-    @property
-    def state(self) -> str:
-        return str(self.source.status()["state"])
-
-    async def until(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-        """Wait (bounded, real time) until `condition()` holds; the source runs meanwhile."""
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.001)
 
     async def waiting(self, state: str, attempts: int | None = None) -> None:
         """Wait until the source sits in `state` (optionally after `attempts` clients) sleeping on the clock."""
@@ -84,14 +66,6 @@ class Running:
         """Wait until connected (optionally: on the `attempts`-th client)."""
         await self.until(lambda: self.state == "live" and (attempts is None or self.factory.attempts == attempts))
 
-    async def collect(self, kind: type, count: int, timeout: float = 3.0) -> list[Any]:
-        """Wait until `count` events of `kind` have been yielded; returns them all."""
-        async with asyncio.timeout(timeout):
-            while len(found := [e for e in self.events if isinstance(e, kind)]) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-        return found
-
     async def settled(self) -> None:
         """Let pending callbacks run (the client's emit -> our queue -> the consumer) without moving time."""
         for _ in range(20):
@@ -100,10 +74,6 @@ class Running:
     def advance(self, seconds: float) -> None:
         """Move the manual clock."""
         self.clock.advance(seconds)
-
-    async def close(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
 
 
 @pytest.fixture

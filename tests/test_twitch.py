@@ -30,7 +30,7 @@ from plugin.chat.twitch_irc import (
 )
 from plugin.clock import ManualClock
 from plugin.errors import SettingsError
-from plugin.messages import ChatEvent, ChatMessage
+from plugin.messages import ChatMessage
 from plugin.settings.chat import TikTokSettings, TwitchSettings
 from plugin.settings.schema import load_settings
 from tests.conftest import StartServer
@@ -38,9 +38,9 @@ from tests.support import tiktok_frames as tf
 from tests.support.harness import Running as RunningServer
 from tests.support.harness import watching
 from tests.support.irc_server import IrcServer
+from tests.support.source_reader import WAIT_S, SourceReader
 
 API = "/api/interactive-story"
-WAIT_S = 10.0  # generous: these waits only cost time when something is wrong, and CI machines are busy
 CHANNEL = "story_host"
 
 
@@ -50,32 +50,15 @@ def twitch_settings(url: str, **changes: Any) -> TwitchSettings:
     return TwitchSettings(**values)
 
 
-class Reading:
+class Reading(SourceReader):
     """A TwitchSource whose events() is consumed by a task, as the gateway does."""
 
     def __init__(self, source: TwitchSource, clock: ManualClock) -> None:
-        self.source = source
-        self.clock = clock
-        self.events: list[ChatEvent] = []
-        self._arrived = asyncio.Event()
-        self.task = asyncio.ensure_future(self._consume())
-
-    async def _consume(self) -> None:
-        async for event in self.source.events():
-            self.events.append(event)
-            self._arrived.set()
-
-    @property
-    def state(self) -> str:
-        return str(self.source.status()["state"])
-
-    async def until(self, condition: Callable[[], bool], timeout: float = WAIT_S) -> None:
-        """Wait (bounded) until `condition()` holds; the source runs meanwhile."""
-        async with asyncio.timeout(timeout):
-            while not condition():
-                await asyncio.sleep(0.002)
+        super().__init__(source, clock)
+        self.source: TwitchSource = source
 
     async def live(self) -> None:
+        """Wait until the channel is joined."""
         await self.until(lambda: self.state == "live")
 
     async def waiting(self, state: str = "reconnecting") -> float:
@@ -85,15 +68,7 @@ class Reading:
 
     async def messages(self, count: int, timeout: float = WAIT_S) -> list[ChatMessage]:
         """Wait until `count` chat messages have arrived; returns them all."""
-        async with asyncio.timeout(timeout):
-            while len(found := [e for e in self.events if isinstance(e, ChatMessage)]) < count:
-                self._arrived.clear()
-                await self._arrived.wait()
-        return found
-
-    async def close(self) -> None:
-        self.task.cancel()
-        await asyncio.gather(self.task, return_exceptions=True)
+        return await self.collect(ChatMessage, count, timeout)
 
 
 @pytest.fixture
