@@ -137,6 +137,10 @@ class JoinDesk:
         self._rescope()
         return [m for m in self.members if m.status == "cast"]
 
+    async def saved_cast(self, session_id: int) -> list[CastRow]:
+        """The cast of any story, as stored (the end card's, after the story stopped running)."""
+        return [row for row in await self.repo.for_session(session_id) if row.status == "cast"]
+
     def update_event(self) -> events.CastUpdated | None:
         """story:cast-updated for the current story (None before anyone asked)."""
         scope = self._rescope()

@@ -65,8 +65,7 @@ class AudienceCast:
 
     async def recap(self, session_id: int) -> list[dict[str, str]]:
         """The end card's cast: each character's name and the viewer's @name, in the order they joined."""
-        return [{"name": m.name, "handle": m.handle} for m in await self.desk.repo.for_session(session_id)
-                if m.status == "cast"]
+        return [{"name": m.name, "handle": m.handle} for m in await self.desk.saved_cast(session_id)]
 
     def on_screen(self) -> dict[str, object] | None:
         """story:state.cast: who is in the story (what overlays may see), or None before anyone asked."""
